@@ -1,0 +1,44 @@
+"""Opening the DuckDB warehouse: migrations and reference data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ntm.transforms.registry import load_registry
+from ntm.transforms.sqlrunner import load_rulesets, migrate
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Return a read-write connection to a migrated warehouse with fresh reference data."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("set timezone = 'UTC'")
+    migrate(con)
+    refresh_reference(con)
+    return con
+
+
+def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace ref.* with the registry and ruleset files, in one transaction."""
+    reg = load_registry()
+    rulesets = pd.DataFrame(load_rulesets())
+    con.execute("begin")
+    try:
+        for table, frame in (
+            ("provinces", reg.provinces),
+            ("districts", reg.districts),
+            ("communes", reg.communes),
+            ("rulesets", rulesets),
+        ):
+            con.execute(f"delete from ref.{table}")
+            con.register("_frame", frame)
+            con.execute(f"insert into ref.{table} by name select * from _frame")
+            con.unregister("_frame")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
