@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 
 from ntm.transforms.registry import load_registry
-from ntm.transforms.sqlrunner import load_rulesets, migrate
+from ntm.transforms.ruleset import load_rulesets
+from ntm.transforms.sqlrunner import migrate
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -25,7 +26,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
 def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Replace ref.* with the registry and ruleset files, in one transaction."""
     reg = load_registry()
-    rulesets = pd.DataFrame(load_rulesets())
+    rulesets = pd.DataFrame(list(load_rulesets()))
     con.execute("begin")
     try:
         for table, frame in (

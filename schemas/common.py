@@ -1,0 +1,77 @@
+"""What the sheet schemas share: batch context columns and failure-case translation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ntm.transforms.registry import load_registry
+
+# Validation runs on one frame holding the rows of many files; these columns
+# say where each row came from and what its file declared in `info`.
+CONTEXT_COLUMNS = ("file_index", "excel_row", "submitted_district", "report_year")
+
+
+def registry_district(codes: pd.Series) -> pd.Series:
+    """Return the registry district of each commune code (NA when unknown)."""
+    lookup = {code: d for code, (_, d) in load_registry().commune_by_code.items()}
+    return codes.map(lookup, na_action="ignore").astype("string")
+
+
+def known_commune(codes: pd.Series) -> pd.Series:
+    """Return True where a code is blank (reported elsewhere) or in the registry."""
+    return codes.isna() | codes.isin(load_registry().commune_by_code.keys())
+
+
+def in_submitted_district(frame: pd.DataFrame) -> pd.Series:
+    """Return False for rows whose known commune belongs to another district than declared."""
+    actual = registry_district(frame["commune_code"])
+    wrong = actual.notna() & frame["submitted_district"].notna() & (
+        actual != frame["submitted_district"]
+    )
+    return ~wrong.fillna(False)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check on one row of the batch frame."""
+
+    rule: str
+    file_index: int
+    excel_row: int
+    column: str | None  # the column key the check is about
+    value: object
+
+
+def failures(schema: type[pa.DataFrameModel], frame: pd.DataFrame, anchor: dict[str, str]) -> list[Failure]:
+    """Return every failed check of a lazy validation, one per rule and row.
+
+    `anchor` names, for each dataframe-wide rule, the column its message points
+    at (the cell to fix).
+    """
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    schema_level = cases[cases["index"].isna()]
+    if not schema_level.empty:
+        # dtype or column errors mean the parser built a wrong frame: a bug, not bad input
+        raise RuntimeError(f"batch frame does not fit {schema.__name__}:\n{schema_level}")
+    out: list[Failure] = []
+    seen: set[tuple[str, int]] = set()
+    for rule, column, value, index in cases[["check", "column", "failure_case", "index"]].itertuples(
+        index=False
+    ):
+        key = (str(rule), int(index))
+        if key in seen:
+            continue
+        seen.add(key)
+        col = anchor.get(str(rule), column)
+        row = frame.loc[int(index)]
+        out.append(
+            Failure(str(rule), int(row["file_index"]), int(row["excel_row"]), col, row.get(col, value) if col else value)
+        )
+    return out

@@ -1,0 +1,170 @@
+"""From a sheet's raw table to a typed frame: row kinds, cell parsing, totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ntm.transforms import cells
+from ntm.transforms import contract as c
+from ntm.transforms.issues import Issue, make_issue
+from ntm.transforms.names import normalise
+from ntm.transforms.reader import RawTable, is_blank
+
+# Columns whose values tell a data row from a note line when the code is missing.
+_DATA_MARKERS = {
+    "communes": c.COMMUNES.keys_of_type("count"),
+    "models": ["model_type", "is_effective"],
+}
+_PANDAS_TYPES = {
+    "count": "Int64",
+    "integer": "Int64",
+    "yesno": "boolean",
+    "code5": "string",
+    "text": "string",
+    "enum": "string",
+}
+
+
+@dataclass
+class ParsedTable:
+    frame: pd.DataFrame  # excel_row + one typed column per contract column (null where unreadable)
+    issues: list[Issue]
+    headers: dict[str, str]  # column key -> header as written (or the contract label)
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or is_blank(value):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return cells.parse_count(value)[1] != "count_not_number"
+
+
+def _name_text(table: RawTable, row: list[object]) -> str:
+    """Return the row's label: its name cell, else its first text cell."""
+    name = table.cell(row, "commune_name")
+    if not is_blank(name):
+        return str(name)
+    return next((str(v) for v in row if isinstance(v, str) and v.strip()), "")
+
+
+def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | None) -> ParsedTable:
+    """Return the typed rows of a table sheet with an issue for every unreadable cell."""
+    issues: list[Issue] = []
+    headers = {col.key: table.header(col.key) for col in spec.columns}
+    def issue(rule: str, row: int, key: str, value: object, detail: object = "") -> None:
+        issues.append(
+            make_issue(
+                rule,
+                file=file,
+                sheet=table.sheet,
+                row=row,
+                column=headers[key],
+                value=value,
+                detail=detail,
+            )
+        )
+
+    data_rows: list[tuple[int, list[object]]] = []
+    total_rows: list[tuple[int, list[object]]] = []
+    markers = [k for k in _DATA_MARKERS[spec.key] if k in table.columns]
+    for r, row in table.rows:
+        code = table.cell(row, "commune_code")
+        # Titles like "Tổng cộng" or "Người lập biểu" are often typed in the code
+        # column: text without a digit there is a label, not a code.
+        is_label = isinstance(code, str) and not any(ch.isdigit() for ch in code)
+        if not is_blank(code) and not is_label:
+            data_rows.append((r, row))
+        elif normalise(code if is_label else _name_text(table, row)).startswith(c.TOTAL_PREFIXES):
+            total_rows.append((r, row))
+        elif any(_is_number(table.cell(row, k)) for k in markers) or (
+            spec.key == "models" and any(not is_blank(table.cell(row, k)) for k in markers)
+        ):
+            issue("commune_code_missing", r, "commune_code", None)
+        # else: a note or signature line, ignored
+
+    ticks = {
+        col.key: cells.is_tick_column([table.cell(row, col.key) for _, row in data_rows])
+        for col in spec.columns
+        if col.type == "yesno"
+    }
+    records: list[dict[str, object]] = []
+    for r, row in data_rows:
+        rec: dict[str, object] = {"excel_row": r}
+        for col in spec.columns:
+            if col.key not in table.columns:
+                rec[col.key] = None
+                continue
+            raw = table.cell(row, col.key)
+            value, rule = _parse_cell(col, raw, ticks.get(col.key, False), report_year)
+            rec[col.key] = value
+            if rule is None:
+                continue
+            detail: object = ""
+            if rule.startswith("enum"):
+                detail = cells.enum_choices(col)
+            elif rule == "code_invalid":
+                detail = cells.hidden_characters_note(raw)
+            elif rule == "year_started_invalid":
+                detail = report_year if report_year else c.FIRST_YEAR
+            issue(rule, r, col.key, raw, detail)
+        records.append(rec)
+
+    columns = ["excel_row", *(col.key for col in spec.columns)]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame = frame.astype({"excel_row": "int64", **{col.key: _PANDAS_TYPES[col.type] for col in spec.columns}})
+    if spec.key == "communes":
+        issues.extend(_check_totals(table, total_rows, frame, headers, file))
+    return ParsedTable(frame, issues, headers)
+
+
+def _parse_cell(
+    col: c.Column, raw: object, tick: bool, report_year: int | None
+) -> cells.Parsed:
+    if col.type == "count":
+        return cells.parse_count(raw, blank_is_error=col.blank_is_error)
+    if col.type == "yesno":
+        return cells.parse_yesno(raw, tick_column=tick)
+    if col.type == "enum":
+        return cells.parse_enum(raw, col)
+    if col.type == "code5":
+        return cells.parse_code(raw, 5)
+    if col.type == "integer":  # year_started, optional
+        if is_blank(raw):
+            return None, None
+        year, rule = cells.parse_year(raw, 1945, report_year or 9999)
+        return year, ("year_started_invalid" if rule else None)
+    return (None if is_blank(raw) else str(raw).strip()), None
+
+
+def _check_totals(
+    table: RawTable,
+    total_rows: list[tuple[int, list[object]]],
+    frame: pd.DataFrame,
+    headers: dict[str, str],
+    file: str,
+) -> list[Issue]:
+    """Return a warning for every total cell that differs from its column's sum."""
+    out = []
+    for r, row in total_rows:
+        for key in c.COMMUNES.keys_of_type("count"):
+            raw = table.cell(row, key)
+            if is_blank(raw):
+                continue
+            value, rule = cells.parse_count(raw)
+            column_sum = int(frame[key].sum(skipna=True))
+            if rule is None and value != column_sum:
+                out.append(
+                    make_issue(
+                        "total_mismatch",
+                        file=file,
+                        sheet=table.sheet,
+                        row=r,
+                        column=headers[key],
+                        value=raw,
+                        detail=f"sum {column_sum}",
+                    )
+                )
+    return out
