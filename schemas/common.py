@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -32,6 +34,18 @@ def in_submitted_district(frame: pd.DataFrame) -> pd.Series:
         actual != frame["submitted_district"]
     )
     return ~wrong.fillna(False)
+
+
+def clean_schema(model: type[pa.DataFrameModel], optional: tuple[str, ...]) -> pa.DataFrameSchema:
+    """Return the schema of one accepted file's rows: no batch context, no nulls but optional."""
+    # Cross-row checks need the batch context; they already ran on the batch.
+    schema = copy.deepcopy(model.to_schema()).remove_columns(
+        [c for c in CONTEXT_COLUMNS if c != "excel_row"]
+    )
+    schema.checks = []
+    return schema.update_columns(
+        {name: {"nullable": False} for name in schema.columns if name not in optional}
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ntm.schemas.common import in_submitted_district, known_commune
+from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
 
 Count = Series[pd.Int64Dtype]
 Flag = Series[pd.BooleanDtype]
@@ -102,11 +102,5 @@ COMPARED_WITH = {
     "safe_exceeds_total": "villages_total",
 }
 
-# What the warehouse loads: the same rows once every cell was readable.
-CommuneRowsClean = CommuneRows.to_schema().update_columns(
-    {
-        name: {"nullable": False}
-        for name in CommuneRows.to_schema().columns
-        if name not in ("commune_name", "submitted_district", "report_year")
-    }
-)
+# What the warehouse loads: one file's rows once every cell was readable.
+CommuneRowsClean = clean_schema(CommuneRows, optional=("commune_name",))

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ntm.schemas.common import in_submitted_district, known_commune
+from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
 from ntm.transforms.contract import MODEL_TYPES
 
 
@@ -42,9 +42,5 @@ class ModelRows(pa.DataFrameModel):
 
 ANCHORS = {"model_commune_unknown": "commune_code", "year_started_invalid": "year_started"}
 
-ModelRowsClean = ModelRows.to_schema().update_columns(
-    {
-        name: {"nullable": False}
-        for name in ("commune_code", "model_type", "is_effective")
-    }
-)
+# What the warehouse loads: one file's rows once every cell was readable.
+ModelRowsClean = clean_schema(ModelRows, optional=("model_name", "year_started"))

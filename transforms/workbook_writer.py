@@ -53,7 +53,8 @@ class SheetData:
     column_widths: Mapping[int, float] = field(default_factory=dict)
 
 
-SheetLike = SheetData | tuple[str, Sequence[Sequence[Cell]]] | tuple[str, Sequence[Sequence[Cell]], int, int]
+Rows = Sequence[Sequence[Cell]]
+SheetLike = SheetData | tuple[str, Rows] | tuple[str, Rows, int, int]
 
 
 def as_sheet(sheet: SheetLike) -> SheetData:

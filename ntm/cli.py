@@ -1,0 +1,235 @@
+"""The `ntm` command line. Thin: validate/template call transforms directly (no orchestrator
+import, so they answer fast); run/backfill/demo start the Prefect flows."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ntm.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None, typer.Option("--home", help="Data directory (default: $NTM_HOME or ./data).")
+]
+
+
+def _quiet_prefect() -> None:
+    """Keep the orchestrator's server chatter and telemetry away from a person's terminal."""
+    for key, value in {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_LOGGING_LEVEL": "ERROR",
+        "PREFECT_LOGGING_LOG_PRINTS": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Workbooks to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
+) -> None:
+    """Check district workbooks against the contract; exit 2 unreadable, 1 errors, 0 clean."""
+    from ntm.transforms.validate import validate_files
+
+    missing = [f for f in files if not f.is_file()]
+    for f in missing:
+        err.print(f"[red]{f}: no such file[/red]")
+    results = validate_files([f for f in files if f.is_file()])
+    issues = [i.as_dict() for r in results for i in r.issues]
+    if as_json:
+        sys.stdout.write(json.dumps(issues, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        _print_issues(results)
+    if missing or any(not r.readable for r in results):
+        raise typer.Exit(2)
+    if any(r.errors for r in results):
+        raise typer.Exit(1)
+
+
+def _print_issues(results: list[Any]) -> None:
+    for r in results:
+        verdict = "[green]accepted[/green]" if r.accepted else "[red]rejected[/red]"
+        console.print(
+            f"[bold]{r.file}[/bold]: {verdict}, {len(r.errors)} error(s), "
+            f"{len(r.warnings)} warning(s)"
+        )
+        if not r.issues:
+            continue
+        table = Table(show_lines=False)
+        for col in ("severity", "sheet", "row", "column", "value", "rule", "message"):
+            table.add_column(col, overflow="fold")
+        for i in r.issues:
+            style = "red" if i.severity == "error" else "yellow"
+            table.add_row(
+                f"[{style}]{i.severity}[/{style}]", i.sheet or "", str(i.row or ""),
+                i.column or "", i.value or "", i.rule, i.message,
+            )
+        console.print(table)
+
+
+@app.command()
+def template(
+    district: Annotated[str, typer.Option("--district", help="3-digit district code.")],
+    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Workbook to write (.xlsx).")],
+) -> None:
+    """Write the blank workbook a district fills in for a year."""
+    from ntm.transforms.names import pad_code
+    from ntm.transforms.template import write_template
+
+    code = pad_code(district, 3)
+    try:
+        if code is None:
+            raise ValueError(f"'{district}' is not a district code")
+        path = write_template(code, year, output)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Template for district {code}, {year}: {path}")
+
+
+def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
+    from ntm.transforms.summary import province_rows
+
+    console.print(
+        f"Run {counts['run_id']}: {counts['files_seen']} file(s), {counts['accepted']} accepted, "
+        f"{counts['rejected']} rejected, {counts['duplicates']} duplicate(s)."
+    )
+    import duckdb
+
+    if not settings.published.exists():
+        return
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        years = [r[0] for r in con.execute(
+            "select distinct year from marts.province_summary order by year").fetchall()]
+        for year in years[-1:]:
+            headers, rows = province_rows(con, year)
+            table = Table(title=f"Target 19.2 by province, {year}")
+            for h in headers:
+                table.add_column(h, overflow="fold")
+            for row in rows:
+                table.add_row(*row)
+            console.print(table)
+    console.print(f"Warehouse: {settings.warehouse}")
+    console.print(f"Snapshot for BI tools (read-only): {settings.published}")
+    console.print(f"Reports: {settings.reports}")
+
+
+def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
+    _quiet_prefect()
+    from ntm.flows import nightly as flows
+    from ntm.transforms.lock import WarehouseBusy
+
+    try:
+        result: dict[str, Any] = getattr(flows, flow_name)(**kwargs)
+    except WarehouseBusy as exc:
+        err.print(f"[yellow]{exc}[/yellow]")
+        raise typer.Exit(3) from None
+    return result
+
+
+@app.command()
+def run(home: HomeOption = None) -> None:
+    """Process the inbox now (what the nightly schedule runs)."""
+    settings = Settings.from_env(home)
+    with console.status("Reading, validating and loading the inbox..."):
+        counts = _start("nightly", home=str(settings.home))
+    _print_run(settings, counts)
+
+
+@app.command()
+def backfill(
+    from_year: Annotated[int, typer.Option("--from", help="First year to recompute.")],
+    to_year: Annotated[int, typer.Option("--to", help="Last year to recompute.")],
+    home: HomeOption = None,
+) -> None:
+    """Recompute the marts for past years from raw (after a ruleset change)."""
+    settings = Settings.from_env(home)
+    with console.status(f"Recomputing {from_year}-{to_year}..."):
+        counts = _start("backfill", from_year=from_year, to_year=to_year, home=str(settings.home))
+    _print_run(settings, counts)
+
+
+@app.command()
+def demo(home: HomeOption = None) -> None:
+    """Generate the demo workbooks into the inbox, run the nightly flow, print the summary."""
+    from ntm.transforms.demo import generate_demo
+
+    settings = Settings.from_env(home).ensure()
+    with console.status("Generating demo workbooks for Vĩnh Phúc, Sơn La, Thanh Hóa, Ninh Thuận..."):
+        files = generate_demo(settings.inbox)
+    console.print(f"{len(files)} demo workbooks written to {settings.inbox}")
+    with console.status("Running the nightly flow (starts a local Prefect server)..."):
+        counts = _start("nightly", home=str(settings.home))
+    _print_run(settings, counts)
+
+
+@app.command()
+def submissions(
+    district: Annotated[str, typer.Option("--district", help="3-digit district code.")],
+    year: Annotated[int | None, typer.Option("--year")] = None,
+    home: HomeOption = None,
+) -> None:
+    """List what was received for a district (and year), with statuses, from the snapshot."""
+    import duckdb
+
+    from ntm.transforms.names import pad_code
+
+    settings = Settings.from_env(home)
+    if not settings.published.exists():
+        err.print(f"[red]No snapshot at {settings.published}: run `ntm run` first.[/red]")
+        raise typer.Exit(2)
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        frame = con.execute(
+            "select submission_id, file_name, year, received_at, status, error_count,"
+            " warning_count from ops.submissions where district_code = ?"
+            " and (? is null or year = ?) order by year, submission_id",
+            [pad_code(district, 3), year, year],
+        ).df()
+    table = Table(title=f"Submissions of district {pad_code(district, 3)}")
+    for col in frame.columns:
+        table.add_column(col)
+    for rec in frame.astype(str).itertuples(index=False):
+        table.add_row(*rec)
+    console.print(table)
+
+
+@app.command()
+def withdraw(
+    submission_id: Annotated[int, typer.Argument(help="The submission to take back.")],
+    note: Annotated[str, typer.Option("--note", help="Why it is withdrawn.")] = "withdrawn",
+    home: HomeOption = None,
+) -> None:
+    """Take back a wrongly accepted submission; the one before it is in force again."""
+    from ntm.transforms import pipeline
+    from ntm.transforms.load import transaction, withdraw as withdraw_submission
+    from ntm.transforms.sqlrunner import build_models
+
+    settings = Settings.from_env(home)
+    with pipeline.writing(settings) as con:
+        try:
+            with transaction(con):
+                old, in_force = withdraw_submission(con, submission_id, note)
+                build_models(con)
+        except (LookupError, ValueError) as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        pipeline.publish(con, settings)
+    now = f"submission {in_force} is in force" if in_force else "no submission is in force"
+    console.print(f"Submission {submission_id} ({old}) withdrawn; {now}.")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,42 @@
+-- one row per registry commune and year listed by the accepted submission of its district
+with
+
+communes as (
+    select * from staging.stg_communes
+),
+
+in_force as (
+    select * from staging.stg_submissions_in_force
+),
+
+registry as (
+    select * from staging.stg_registry_communes
+),
+
+listed as (
+    select
+        in_force.year,
+        registry.province_code,
+        registry.district_code,
+        communes.*
+    from communes
+    inner join in_force
+        on communes.submission_id = in_force.submission_id
+    -- a commune counts only when listed by the submission of its own district
+    inner join registry
+        on
+            communes.commune_code = registry.commune_code
+            and in_force.district_code = registry.district_code
+    -- validation rejects repeated codes; keep the first row should one slip through
+    qualify
+        row_number() over (
+            partition by communes.commune_code, in_force.year
+            order by communes.source_row_number
+        ) = 1
+),
+
+final as (
+    select * from listed
+)
+
+select * from final

@@ -1,0 +1,170 @@
+"""The pipeline's steps as plain functions; the Prefect flows wire them together.
+
+A run holds the writer lock from taking the inbox to publishing, writes the
+warehouse in one transaction, and only then lets files leave the inbox, so a
+run killed at any point leaves the warehouse as before and every file either
+still in the inbox or recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from ntm.settings import Settings
+from ntm.transforms.inbox import Received, archive, scan
+from ntm.transforms.load import BatchOutcome, insert_frame, known_files, record_batch, transaction
+from ntm.transforms.lock import writer_lock
+from ntm.transforms.publish import publish_snapshot
+from ntm.transforms.sqlrunner import build_models
+from ntm.transforms.validate import FileResult, validate_files
+from ntm.transforms.warehouse import connect
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    flow: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: str = "running"
+    submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    changed: set[tuple[str, int]] = field(default_factory=set)
+    years_recomputed: list[int] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """Return how many files of the run ended with this status."""
+        if self.submissions.empty:
+            return 0
+        return int((self.submissions["status"] == status).sum())
+
+
+@contextlib.contextmanager
+def writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the writer lock and an open warehouse connection for one run."""
+    settings.ensure()
+    with writer_lock(settings.lock_file, settings.lock_timeout_seconds):
+        con = connect(settings.warehouse)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Received]:
+    """Archive the inbox files ready to take; drop those a crashed run already recorded."""
+    incoming = scan(settings.inbox, settings.settle_seconds)
+    received = [archive(f, settings.archive) for f in incoming]
+    known = known_files(con)
+    recorded = set(
+        zip(known["sha256"], known["file_name"], pd.to_datetime(known["received_at"], utc=True),
+            strict=True)
+    )
+    fresh = []
+    for r in received:
+        if (r.sha256, r.name, pd.Timestamp(r.received_at)) in recorded:
+            # recorded by a run that died before clearing the inbox: its bytes are archived
+            r.incoming.path.unlink(missing_ok=True)
+        else:
+            fresh.append(r)
+    return fresh
+
+
+def validate_received(received: Sequence[Received]) -> list[FileResult]:
+    """Return the validation of every received file, read from its archived copy."""
+    return validate_files([r.archive_path for r in received], [r.name for r in received])
+
+
+def affected_years(changed: set[tuple[str, int]], baseline_year: int, last_year: int) -> list[int]:
+    """Return the years whose marts a change touches: Y and Y+1; the baseline touches all."""
+    years: set[int] = set()
+    for _, year in changed:
+        if year == baseline_year:
+            years.update(range(baseline_year, last_year + 1))
+        years.update(y for y in (year, year + 1) if y <= last_year)
+    return sorted(years)
+
+
+def commit_batch(
+    con: duckdb.DuckDBPyConnection,
+    received: Sequence[Received],
+    results: Sequence[FileResult],
+    summary: RunSummary,
+) -> BatchOutcome:
+    """Record the batch, rebuild the marts and log the run, all in one transaction."""
+    with transaction(con):
+        outcome = record_batch(con, received, results, summary.run_id)
+        if outcome.changed or not _marts_exist(con):
+            build_models(con)
+        summary.finished_at = dt.datetime.now(dt.UTC)
+        summary.status = "completed"
+        summary.submissions = outcome.submissions
+        summary.changed = outcome.changed
+        record_run(con, summary)
+    return outcome
+
+
+def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    """Insert the run's row into ops.runs."""
+    insert_frame(
+        con,
+        "ops.runs",
+        pd.DataFrame(
+            [
+                {
+                    "run_id": summary.run_id,
+                    "flow": summary.flow,
+                    "started_at": summary.started_at,
+                    "finished_at": summary.finished_at,
+                    "status": summary.status,
+                    "files_seen": len(summary.submissions),
+                    "files_accepted": summary.count("accepted") + summary.count("superseded"),
+                    "files_rejected": summary.count("rejected"),
+                }
+            ]
+        ),
+    )
+
+
+def clear_inbox(received: Sequence[Received]) -> None:
+    """Remove recorded files from the inbox (their bytes are in the archive)."""
+    for r in received:
+        r.incoming.path.unlink(missing_ok=True)
+
+
+def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Publish the read-only snapshot for BI tools."""
+    publish_snapshot(con, settings.published)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    """Recompute every mart from raw (after a ruleset change) and log the run, in one transaction."""
+    with transaction(con):
+        build_models(con)
+        summary.finished_at = dt.datetime.now(dt.UTC)
+        summary.status = "completed"
+        record_run(con, summary)
+
+
+def run_once(settings: Settings, run_id: str, flow: str = "nightly") -> RunSummary:
+    """Process the inbox end to end without an orchestrator (tests, crash drills)."""
+    summary = RunSummary(run_id=run_id, flow=flow, started_at=dt.datetime.now(dt.UTC))
+    with writing(settings) as con:
+        received = take_inbox(settings, con)
+        results = validate_received(received)
+        commit_batch(con, received, results, summary)
+        clear_inbox(received)
+        publish(con, settings)
+    return summary

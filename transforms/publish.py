@@ -1,0 +1,47 @@
+"""The read-only snapshot BI tools open: written aside, then swapped in atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
+# Written in the oldest storage format current BI bundles (DuckDB 1.0 and
+# later) can open; newer features of the working file are not needed here.
+SNAPSHOT_STORAGE_VERSION = "v1.0.0"
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Copy ref, ops and marts into a new DuckDB file and atomically replace target with it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con.execute(
+        f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
+    )
+    try:
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema snapshot.{schema}")
+            tables = con.execute(
+                "select table_name from duckdb_tables()"
+                " where database_name = current_database() and schema_name = ?"
+                " order by table_name",
+                [schema],
+            ).fetchall()
+            for (table,) in tables:
+                con.execute(
+                    f'create table snapshot.{schema}."{table}" as select * from {schema}."{table}"'
+                )
+    finally:
+        con.execute("detach snapshot")
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return target
