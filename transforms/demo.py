@@ -875,10 +875,20 @@ def generate_bad_files(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, str
         *,
         exclude: Sequence[str] = (),
         drop_models_sheet: bool = False,
+        layout: Layout = layout,
+        numbered_header: bool = False,
     ) -> None:
         sheets = render_sheets(sub, layout, exclude_columns=exclude)
         if drop_models_sheet:
             sheets = [s for s in sheets if s.name != layout.sheet_names[2]]
+        if numbered_header:
+            # The header row overwritten with the column numbers "(1)", "(2)", ...
+            table = sheets[1]
+            code_label = COMMUNES.column("commune_code").label
+            rows = [list(r) for r in table.rows]
+            i = next(i for i, r in enumerate(rows) if r and r[0] == code_label)
+            rows[i] = [f"({j + 1})" for j in range(len(rows[i]))]
+            sheets[1] = replace(table, rows=rows)
         _write(out / name(rule, detail), sheets, received)
 
     def variant() -> Submission:
@@ -925,17 +935,25 @@ def generate_bad_files(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, str
     sub.info["province_code"] = "14"  # Sơn La, while the district is in Vĩnh Phúc
     emit("district_not_in_province", "province-14", sub)
 
-    emit("column_missing", "no-villages-total", variant(), exclude=("villages_total",))
+    sub = variant()
+    sub.info["province_code"] = "99"
+    emit("province_unknown", "province-99", sub)
 
-    bad_counts: tuple[tuple[str, str, Any], ...] = (
-        ("text-ba", "social_order_crimes", "ba"),
-        ("fraction", "traffic_accidents", 2.5),
-        ("negative", "fires", -1),
+    emit("column_missing", "no-villages-total", variant(), exclude=("villages_total",))
+    doubled = (*(col.key for col in COMMUNES.columns), "fires")
+    emit("column_duplicate", "fires-twice", variant(), layout=replace(layout, column_order=doubled))
+    emit("header_missing", "column-numbers-as-header", variant(), numbered_header=True)
+
+    # The issue catalogue splits an unreadable count into three rule codes.
+    bad_counts: tuple[tuple[str, str, str, Any], ...] = (
+        ("count_not_number", "text-ba", "social_order_crimes", "ba"),
+        ("count_not_whole", "fraction", "traffic_accidents", 2.5),
+        ("count_negative", "negative", "fires", -1),
     )
-    for detail, key, value in bad_counts:
+    for rule, detail, key, value in bad_counts:
         sub = variant()
         sub.communes[1][key] = value
-        emit("count_invalid", detail, sub)
+        emit(rule, detail, sub)
 
     sub = variant()
     sub.communes[2]["party_resolution"] = None

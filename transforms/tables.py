@@ -74,7 +74,9 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
         code = table.cell(row, "commune_code")
         # Titles like "Tổng cộng" or "Người lập biểu" are often typed in the code
         # column: text without a digit there is a label, not a code.
-        is_label = isinstance(code, str) and not any(ch.isdigit() for ch in code)
+        is_label = (
+            isinstance(code, str) and not is_blank(code) and not any(ch.isdigit() for ch in code)
+        )
         if not is_blank(code) and not is_label:
             data_rows.append((r, row))
         elif normalise(code if is_label else _name_text(table, row)).startswith(c.TOTAL_PREFIXES):
