@@ -164,6 +164,11 @@ def _commune(seed: int, code: str, name: str, stubborn: bool) -> _Commune:
     advanced_from: int | None = None
     if rng.random() < 0.55:
         advanced_from = rng.choice((2020, 2021, 2022, 2022, 2023, 2023, 2024, 2024, 2025, 2025))
+    if advanced_from:
+        # Communes aiming at the advanced level keep cutting crime (A1_crime_reduced).
+        for year in range(max(advanced_from, YEARS[1]), YEARS[-1] + 1):
+            if crimes[year - 1] > 0:
+                crimes[year] = min(crimes[year], crimes[year - 1] - 1)
     place = _short_name(name)
     models: list[_Model] = []
     if rng.random() < 0.8 or advanced_from:

@@ -72,18 +72,19 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
     markers = [k for k in _DATA_MARKERS[spec.key] if k in table.columns]
     for r, row in table.rows:
         code = table.cell(row, "commune_code")
-        # Titles like "Tổng cộng" or "Người lập biểu" are often typed in the code
-        # column: text without a digit there is a label, not a code.
-        is_label = (
-            isinstance(code, str) and not is_blank(code) and not any(ch.isdigit() for ch in code)
+        has_data = any(
+            _is_number(v) if spec.key == "communes" else not is_blank(v)
+            for v in (table.cell(row, k) for k in markers)
         )
-        if not is_blank(code) and not is_label:
+        # Titles and signatures ("Tổng cộng", "Người lập biểu", a place and date)
+        # are often typed in the code column: text that is no code is a label.
+        is_label = isinstance(code, str) and not is_blank(code) and cells.parse_code(code, 5)[1]
+        label = str(code) if is_label else _name_text(table, row)
+        if not is_blank(code) and not (is_label and not has_data):
             data_rows.append((r, row))
-        elif normalise(code if is_label else _name_text(table, row)).startswith(c.TOTAL_PREFIXES):
+        elif normalise(label).startswith(c.TOTAL_PREFIXES):
             total_rows.append((r, row))
-        elif any(_is_number(table.cell(row, k)) for k in markers) or (
-            spec.key == "models" and any(not is_blank(table.cell(row, k)) for k in markers)
-        ):
+        elif has_data:
             issue("commune_code_missing", r, "commune_code", None)
         # else: a note or signature line, ignored
 

@@ -33,6 +33,7 @@ scoped as (
         districts.district_code,
         districts.district_name,
         rulesets.ruleset,
+        rulesets.baseline_year,
         district_submissions.submission_id,
         district_submissions.first_accepted_at,
         district_submissions.deadline_at,

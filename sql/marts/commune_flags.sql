@@ -258,6 +258,7 @@ final as (
         province_code,
         district_code,
         commune_code,
+        commune_name,
         level,
         condition,
         condition_order,

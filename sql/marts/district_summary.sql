@@ -47,7 +47,7 @@ summarised as (
         coalesce(counted.communes_not_assessable, 0) as communes_not_assessable,
         coalesce(counted.communes_not_reported, 0) as communes_not_reported,
         crimes.social_order_crimes,
-        crimes.baseline_year,
+        districts.baseline_year,
         crimes.social_order_crimes_baseline as social_order_crimes_2019,
         crimes.social_order_crimes_like_for_like,
         crimes.communes_like_for_like,
