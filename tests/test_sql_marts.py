@@ -303,6 +303,23 @@ def test_solved_policy_passes_serious_crimes_that_were_all_solved():
     }
 
 
+def test_thresholds_come_from_the_ruleset_row():
+    given = Inputs()
+    code = THUAN_CHAU[0]
+    given.submit("119", 2022, [commune(code, social_order_crimes=3)])
+    given.submit("119", YEAR, [commune(code, villages_safe=6)])
+    con = warehouse(given, build=False)
+    con.execute("update ref.rulesets set min_safe_village_share = 0.6")
+    build_models(con)
+    [row] = rows(
+        con,
+        "select status, c6_safe_villages from marts.commune_assessment"
+        " where year = ? and commune_code = ?",
+        [YEAR, code],
+    )
+    assert row == {"status": "meets", "c6_safe_villages": "pass"}
+
+
 @pytest.mark.parametrize(
     ("part", "status", "meets", "meets_advanced"),
     [

@@ -65,7 +65,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     con.register("_insert_frame", frame)
     try:
         # table names are this module's constants, never user input
-        con.execute(f"insert into {table} by name select * from _insert_frame")
+        con.execute(f"insert into {table} by name select * from _insert_frame").fetchall()
     finally:
         con.unregister("_insert_frame")
 
@@ -134,7 +134,7 @@ def record_batch(
               and (district_code, year) in (select (district_code, year) from _keys)
             """,
             [dt.datetime.now(dt.UTC)],
-        )
+        ).fetchall()  # DuckDB 2 wants every result consumed before the next register
         con.unregister("_keys")
     insert_frame(con, "ops.submissions", submissions)
     for table, frames in (
@@ -170,10 +170,10 @@ def withdraw(con: duckdb.DuckDBPyConnection, submission_id: int, note: str) -> t
     row = con.execute(
         "select status, district_code, year from ops.submissions where submission_id = ?",
         [submission_id],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not row:
         raise LookupError(f"no submission {submission_id}")
-    status, district, year = row
+    status, district, year = row[0]
     if status not in ("accepted", "superseded"):
         raise ValueError(f"submission {submission_id} is {status}; only accepted files are withdrawn")
     now = dt.datetime.now(dt.UTC)
@@ -181,7 +181,7 @@ def withdraw(con: duckdb.DuckDBPyConnection, submission_id: int, note: str) -> t
         "update ops.submissions set status = 'withdrawn', status_changed_at = ?, status_note = ?"
         " where submission_id = ?",
         [now, note, submission_id],
-    )
+    ).fetchall()
     if status != "accepted":
         return status, _in_force(con, district, year)
     previous = con.execute(
@@ -191,13 +191,13 @@ def withdraw(con: duckdb.DuckDBPyConnection, submission_id: int, note: str) -> t
         order by submission_id desc limit 1
         """,
         [district, year],
-    ).fetchone()
-    if previous is not None:
+    ).fetchall()
+    if previous:
         con.execute(
             "update ops.submissions set status = 'accepted', status_changed_at = ?"
             " where submission_id = ?",
-            [now, previous[0]],
-        )
+            [now, previous[0][0]],
+        ).fetchall()
     return status, _in_force(con, district, year)
 
 
@@ -206,5 +206,5 @@ def _in_force(con: duckdb.DuckDBPyConnection, district: str, year: int) -> int |
         "select submission_id from ops.submissions"
         " where district_code = ? and year = ? and status = 'accepted'",
         [district, year],
-    ).fetchone()
-    return None if row is None else int(row[0])
+    ).fetchall()
+    return int(row[0][0]) if row else None

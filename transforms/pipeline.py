@@ -112,8 +112,8 @@ def commit_batch(
 def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'marts'"
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(row[0][0])
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:

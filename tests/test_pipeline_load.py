@@ -1,0 +1,176 @@
+"""Loading through the plain-Python pipeline: ledger statuses, nothing lost, transactions."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ntm.settings import Settings
+from ntm.transforms import load, pipeline
+from ntm.transforms.inbox import is_ignored, scan
+from tests.workbooks import Book
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+
+
+def drop(settings: Settings, book: Book, name: str, age_s: float = 60) -> Path:
+    path = book.write(settings.inbox / name)
+    t = time.time() - age_s
+    os.utime(path, (t, t))
+    return path
+
+
+def ledger(settings: Settings) -> list[tuple]:
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        return con.execute(
+            "select file_name, status, error_count from ops.submissions order by submission_id"
+        ).fetchall()
+
+
+def in_force_rows(settings: Settings, district: str = "119", year: int = 2023) -> int:
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        row = con.execute(
+            "select count(*) from marts.commune_assessment"
+            " where district_code = ? and year = ? and status <> 'not_reported'",
+            [district, year],
+        ).fetchone()
+    return int(row[0])
+
+
+def test_accepted_file_is_loaded_archived_and_leaves_the_inbox(settings):
+    path = drop(settings, Book(), "thuan-chau-2023.xlsx")
+    data = path.read_bytes()
+    summary = pipeline.run_once(settings, "run-1")
+    assert summary.count("accepted") == 1
+    assert ledger(settings) == [("thuan-chau-2023.xlsx", "accepted", 0)]
+    assert not path.exists()
+    archived = list(settings.archive.rglob("*.xlsx"))
+    assert len(archived) == 1 and archived[0].read_bytes() == data
+    assert in_force_rows(settings) == 29
+
+
+def test_rejected_file_keeps_the_previous_submission_in_force(settings):
+    drop(settings, Book(), "a.xlsx", age_s=120)
+    pipeline.run_once(settings, "run-1")
+    bad = Book()
+    bad.rows[0]["fires"] = "ba"
+    drop(settings, bad, "b.xlsx")
+    pipeline.run_once(settings, "run-2")
+    assert ledger(settings) == [("a.xlsx", "accepted", 0), ("b.xlsx", "rejected", 1)]
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        issue = con.execute(
+            "select sheet, \"row\", column_name, value, rule from ops.validation_issues"
+        ).fetchone()
+    assert issue == ("Xã", 4, "Cháy nổ", "ba", "count_not_number")
+    assert in_force_rows(settings) == 29
+
+
+def test_later_accepted_file_supersedes_and_history_is_kept(settings):
+    drop(settings, Book(), "first.xlsx", age_s=120)
+    second = Book()
+    second.rows.pop()
+    drop(settings, second, "second.xlsx", age_s=60)
+    pipeline.run_once(settings, "run-1")
+    assert [r[:2] for r in ledger(settings)] == [
+        ("first.xlsx", "superseded"),
+        ("second.xlsx", "accepted"),
+    ]
+    assert in_force_rows(settings) == 28
+
+
+def test_same_bytes_again_is_a_duplicate_and_changes_nothing(settings):
+    path = drop(settings, Book(), "a.xlsx")
+    data = path.read_bytes()
+    pipeline.run_once(settings, "run-1")
+    copy = settings.inbox / "a (copy).xlsx"
+    copy.write_bytes(data)
+    os.utime(copy, (time.time() - 30,) * 2)
+    pipeline.run_once(settings, "run-2")
+    assert [r[:2] for r in ledger(settings)] == [("a.xlsx", "accepted"), ("a (copy).xlsx", "duplicate")]
+
+
+def test_withdrawing_puts_the_previous_submission_back_in_force(settings):
+    drop(settings, Book(), "first.xlsx", age_s=120)
+    second = Book()
+    second.rows.pop()
+    drop(settings, second, "second.xlsx", age_s=60)
+    pipeline.run_once(settings, "run-1")
+    with pipeline.writing(settings) as con:
+        with load.transaction(con):
+            old, now = load.withdraw(con, 2, "sent by mistake")
+            pipeline.build_models(con)
+        pipeline.publish(con, settings)
+    assert (old, now) == ("accepted", 1)
+    assert [r[1] for r in ledger(settings)] == ["accepted", "withdrawn"]
+    assert in_force_rows(settings) == 29
+
+
+def test_a_failing_load_leaves_the_warehouse_and_inbox_as_before(settings, monkeypatch):
+    path = drop(settings, Book(), "a.xlsx")
+
+    def boom(con):
+        raise RuntimeError("transform failed")
+
+    monkeypatch.setattr(pipeline, "build_models", boom)
+    with pytest.raises(RuntimeError):
+        pipeline.run_once(settings, "run-1")
+    assert path.exists()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from ops.submissions").fetchone() == (0,)
+        assert con.execute("select count(*) from raw.communes").fetchone() == (0,)
+    monkeypatch.undo()
+    pipeline.run_once(settings, "run-2")
+    assert [r[:2] for r in ledger(settings)] == [("a.xlsx", "accepted")]
+
+
+def test_file_recorded_by_a_run_that_died_before_clearing_the_inbox_is_not_a_duplicate(
+    settings, monkeypatch
+):
+    path = drop(settings, Book(), "a.xlsx")
+    monkeypatch.setattr(pipeline, "clear_inbox", lambda received: None)
+    pipeline.run_once(settings, "run-1")
+    assert path.exists()
+    monkeypatch.undo()
+    pipeline.run_once(settings, "run-2")
+    assert [r[:2] for r in ledger(settings)] == [("a.xlsx", "accepted")]
+    assert not path.exists()
+
+
+def test_lock_files_hidden_files_and_fresh_files_are_left_alone(settings):
+    for name in ("~$book.xlsx", ".hidden.xlsx", "upload.xlsx.part"):
+        (settings.inbox / name).write_bytes(b"x")
+        os.utime(settings.inbox / name, (time.time() - 60,) * 2)
+        assert is_ignored(name)
+    Book().write(settings.inbox / "copying.xlsx")
+    assert scan(settings.inbox, settle_seconds=30) == []
+    assert [f.name for f in scan(settings.inbox, settle_seconds=0)] == ["copying.xlsx"]
+
+
+def test_rejected_file_with_unreadable_info_is_still_recorded(settings):
+    (settings.inbox / "notes.xlsx").write_text("not a workbook")
+    os.utime(settings.inbox / "notes.xlsx", (time.time() - 60,) * 2)
+    pipeline.run_once(settings, "run-1")
+    assert ledger(settings) == [("notes.xlsx", "rejected", 1)]
+
+
+def test_run_is_logged_in_ops_runs(settings):
+    drop(settings, Book(), "a.xlsx")
+    pipeline.run_once(settings, "run-1")
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        row = con.execute(
+            "select run_id, flow, status, files_seen, files_accepted, files_rejected from ops.runs"
+        ).fetchone()
+    assert row == ("run-1", "nightly", "completed", 1, 1, 0)
+
+
+def test_affected_years_follow_the_previous_year_and_baseline_rules():
+    assert pipeline.affected_years({("119", 2022)}, 2019, 2025) == [2022, 2023]
+    assert pipeline.affected_years({("119", 2025)}, 2019, 2025) == [2025]
+    assert pipeline.affected_years({("119", 2019)}, 2019, 2025) == list(range(2019, 2026))
