@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import duckdb
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
 from ntm.transforms import pipeline
 from ntm.transforms.summary import province_table_markdown
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 
 def publish_run_artifacts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunSummary) -> None:
     """Attach the processed submissions and the province results to the flow run."""
     subs = summary.submissions
     if not subs.empty:
-        table = subs[
-            ["submission_id", "file_name", "district_code", "year", "status", "error_count",
-             "warning_count"]
-        ].astype(object).where(subs.notna(), None)
+        table = (
+            subs[
+                [
+                    "submission_id",
+                    "file_name",
+                    "district_code",
+                    "year",
+                    "status",
+                    "error_count",
+                    "warning_count",
+                ]
+            ]
+            .astype(object)
+            .where(subs.notna(), None)
+        )
         create_table_artifact(
             key="submissions",
             table=table.to_dict(orient="records"),

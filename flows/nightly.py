@@ -10,34 +10,33 @@ import uuid
 from typing import Any
 
 import duckdb
+from ntm.flows.artifacts import publish_run_artifacts
+from ntm.transforms import pipeline
+from ntm.transforms.inbox import Received, scan
+from ntm.transforms.validate import FileResult, validate_files
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from ntm.flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.inbox import Received, scan
-from ntm.transforms.validate import FileResult, validate_files
 
 # Connections and frames are not inputs worth hashing: no task result caching.
-_TASK = {"cache_policy": NO_CACHE}
-_FILE_TASK = {**_TASK, "retries": 2, "retry_delay_seconds": 2}
+# Steps that touch files retry: a network share or a busy disk fails transiently.
 
 
-@task(**_FILE_TASK)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Received]:
     """Return the inbox files archived and ready to record."""
     return pipeline.take_inbox(settings, con)
 
 
-@task(**_TASK)
+@task(cache_policy=NO_CACHE)
 def validate_received(received: list[Received]) -> list[FileResult]:
     """Return the validation result of every received file."""
     return pipeline.validate_received(received)
 
 
-@task(**_TASK)
+@task(cache_policy=NO_CACHE)
 def commit_batch(
     con: duckdb.DuckDBPyConnection,
     received: list[Received],
@@ -49,21 +48,21 @@ def commit_batch(
     return summary
 
 
-@task(**_FILE_TASK)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def clear_inbox(received: list[Received]) -> int:
     """Return how many recorded files left the inbox."""
     pipeline.clear_inbox(received)
     return len(received)
 
 
-@task(**_FILE_TASK)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
     """Return the path of the freshly published snapshot."""
     pipeline.publish(con, settings)
     return str(settings.published)
 
 
-@task(**_TASK)
+@task(cache_policy=NO_CACHE)
 def rebuild_marts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunSummary) -> None:
     """Recompute the marts from raw and log the run."""
     pipeline.rebuild(con, summary)
@@ -74,9 +73,7 @@ def _run_id() -> str:
 
 
 def _summary(flow_name: str) -> pipeline.RunSummary:
-    return pipeline.RunSummary(
-        run_id=_run_id(), flow=flow_name, started_at=dt.datetime.now(dt.UTC)
-    )
+    return pipeline.RunSummary(run_id=_run_id(), flow=flow_name, started_at=dt.datetime.now(dt.UTC))
 
 
 @flow(name="nightly")
@@ -87,7 +84,7 @@ def nightly(home: str | None = None) -> dict[str, Any]:
     with pipeline.writing(settings) as con:
         received = take_inbox(settings, con)
         results = validate_received(received)
-        commit_batch(con, received, results, summary)
+        summary = commit_batch(con, received, results, summary)
         clear_inbox(received)
         publish(con, settings)
         publish_run_artifacts(con, summary)
@@ -117,9 +114,7 @@ def validate_inbox(home: str | None = None) -> list[dict[str, Any]]:
     settings = Settings.from_env(home)
     files = scan(settings.inbox, settings.settle_seconds)
     results = validate_files([f.path for f in files], [f.name for f in files])
-    return [
-        {"file": r.file, "errors": len(r.errors), "warnings": len(r.warnings)} for r in results
-    ]
+    return [{"file": r.file, "errors": len(r.errors), "warnings": len(r.warnings)} for r in results]
 
 
 def _counts(summary: pipeline.RunSummary) -> dict[str, Any]:

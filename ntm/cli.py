@@ -73,8 +73,13 @@ def _print_issues(results: list[Any]) -> None:
         for i in r.issues:
             style = "red" if i.severity == "error" else "yellow"
             table.add_row(
-                f"[{style}]{i.severity}[/{style}]", i.sheet or "", str(i.row or ""),
-                i.column or "", i.value or "", i.rule, i.message,
+                f"[{style}]{i.severity}[/{style}]",
+                i.sheet or "",
+                str(i.row or ""),
+                i.column or "",
+                i.value or "",
+                i.rule,
+                i.message,
             )
         console.print(table)
 
@@ -112,8 +117,12 @@ def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
     if not settings.published.exists():
         return
     with duckdb.connect(str(settings.published), read_only=True) as con:
-        years = [r[0] for r in con.execute(
-            "select distinct year from marts.province_summary order by year").fetchall()]
+        years = [
+            r[0]
+            for r in con.execute(
+                "select distinct year from marts.province_summary order by year"
+            ).fetchall()
+        ]
         for year in years[-1:]:
             headers, rows = province_rows(con, year)
             table = Table(title=f"Target 19.2 by province, {year}")
@@ -168,7 +177,9 @@ def demo(home: HomeOption = None) -> None:
     from ntm.transforms.demo import generate_demo
 
     settings = Settings.from_env(home).ensure()
-    with console.status("Generating demo workbooks for Vĩnh Phúc, Sơn La, Thanh Hóa, Ninh Thuận..."):
+    with console.status(
+        "Generating demo workbooks for Vĩnh Phúc, Sơn La, Thanh Hóa, Ninh Thuận..."
+    ):
         files = generate_demo(settings.inbox)
     console.print(f"{len(files)} demo workbooks written to {settings.inbox}")
     with console.status("Running the nightly flow (starts a local Prefect server)..."):
@@ -214,7 +225,8 @@ def withdraw(
 ) -> None:
     """Take back a wrongly accepted submission; the one before it is in force again."""
     from ntm.transforms import pipeline
-    from ntm.transforms.load import transaction, withdraw as withdraw_submission
+    from ntm.transforms.load import transaction
+    from ntm.transforms.load import withdraw as withdraw_submission
     from ntm.transforms.sqlrunner import build_models
 
     settings = Settings.from_env(home)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import copy
-
 from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
-
 from ntm.transforms.registry import load_registry
 
 # Validation runs on one frame holding the rows of many files; these columns
@@ -30,8 +28,10 @@ def known_commune(codes: pd.Series) -> pd.Series:
 def in_submitted_district(frame: pd.DataFrame) -> pd.Series:
     """Return False for rows whose known commune belongs to another district than declared."""
     actual = registry_district(frame["commune_code"])
-    wrong = actual.notna() & frame["submitted_district"].notna() & (
-        actual != frame["submitted_district"]
+    wrong = (
+        actual.notna()
+        & frame["submitted_district"].notna()
+        & (actual != frame["submitted_district"])
     )
     return ~wrong.fillna(False)
 
@@ -59,7 +59,9 @@ class Failure:
     value: object
 
 
-def failures(schema: type[pa.DataFrameModel], frame: pd.DataFrame, anchor: dict[str, str]) -> list[Failure]:
+def failures(
+    schema: type[pa.DataFrameModel], frame: pd.DataFrame, anchor: dict[str, str]
+) -> list[Failure]:
     """Return every failed check of a lazy validation, one per rule and row.
 
     `anchor` names, for each dataframe-wide rule, the column its message points
@@ -76,16 +78,23 @@ def failures(schema: type[pa.DataFrameModel], frame: pd.DataFrame, anchor: dict[
         raise RuntimeError(f"batch frame does not fit {schema.__name__}:\n{schema_level}")
     out: list[Failure] = []
     seen: set[tuple[str, int]] = set()
-    for rule, column, value, index in cases[["check", "column", "failure_case", "index"]].itertuples(
-        index=False
-    ):
+    for rule, column, value, index in cases[
+        ["check", "column", "failure_case", "index"]
+    ].itertuples(index=False):
         key = (str(rule), int(index))
         if key in seen:
             continue
         seen.add(key)
         col = anchor.get(str(rule), column)
-        row = frame.loc[int(index)]
+        i = int(index)
+        shown = frame.at[i, col] if col in frame.columns else value
         out.append(
-            Failure(str(rule), int(row["file_index"]), int(row["excel_row"]), col, row.get(col, value) if col else value)
+            Failure(
+                str(rule),
+                int(frame["file_index"].to_numpy()[i]),
+                int(frame["excel_row"].to_numpy()[i]),
+                col,
+                shown,
+            )
         )
     return out

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
-
 from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
+from pandera.typing import Series
 
 Count = Series[pd.Int64Dtype]
 Flag = Series[pd.BooleanDtype]
 Text = Series[pd.StringDtype]
 
 
-def _count() -> object:
+def _count() -> Any:
     # Null marks a cell the parser already reported; range rules hold for the rest.
     return pa.Field(nullable=True, ge=0)
 
@@ -62,28 +63,28 @@ class CommuneRows(pa.DataFrameModel):
         coerce = False
 
     @pa.check("commune_code", name="commune_unknown")
-    def _commune_in_registry(cls, codes: Series[str]) -> Series[bool]:
+    def _commune_in_registry(cls, codes: Series[str]) -> pd.Series:
         return known_commune(codes)
 
     @pa.dataframe_check(name="commune_wrong_district")
-    def _commune_in_district(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _commune_in_district(cls, frame: pd.DataFrame) -> pd.Series:
         return in_submitted_district(frame)
 
     @pa.dataframe_check(name="commune_duplicate")
-    def _commune_once_per_file(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _commune_once_per_file(cls, frame: pd.DataFrame) -> pd.Series:
         dup = frame.duplicated(["file_index", "commune_code"], keep=False)
         return ~(dup & frame["commune_code"].notna())
 
     @pa.dataframe_check(name="serious_exceeds_total")
-    def _serious_within_total(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _serious_within_total(cls, frame: pd.DataFrame) -> pd.Series:
         return _exceeds(frame, "serious_crimes", "social_order_crimes")
 
     @pa.dataframe_check(name="solved_exceeds_serious")
-    def _solved_within_serious(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _solved_within_serious(cls, frame: pd.DataFrame) -> pd.Series:
         return _exceeds(frame, "serious_crimes_solved", "serious_crimes")
 
     @pa.dataframe_check(name="safe_exceeds_total")
-    def _safe_within_total(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _safe_within_total(cls, frame: pd.DataFrame) -> pd.Series:
         return _exceeds(frame, "villages_safe", "villages_total")
 
 

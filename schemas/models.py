@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
-from pandera.typing import Series
-
 from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
 from ntm.transforms.contract import MODEL_TYPES
+from pandera.typing import Series
 
 
 class ModelRows(pa.DataFrameModel):
@@ -31,11 +30,11 @@ class ModelRows(pa.DataFrameModel):
         coerce = False
 
     @pa.dataframe_check(name="model_commune_unknown")
-    def _commune_of_district(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _commune_of_district(cls, frame: pd.DataFrame) -> pd.Series:
         return known_commune(frame["commune_code"]) & in_submitted_district(frame)
 
     @pa.dataframe_check(name="year_started_invalid")
-    def _started_by_report_year(cls, frame: pd.DataFrame) -> Series[bool]:
+    def _started_by_report_year(cls, frame: pd.DataFrame) -> pd.Series:
         late = frame["year_started"] > frame["report_year"]
         return ~late.fillna(False)
 

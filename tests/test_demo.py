@@ -23,7 +23,7 @@ DEADLINE_DAY = (1, 15)  # 15 January of Y+1, Asia/Ho_Chi_Minh
 def _sheet_rows(path: Path, spec: Sheet) -> list[list[object]]:
     wb = CalamineWorkbook.from_path(str(path))
     name = next(n for n in wb.sheet_names if normalise(n) in spec.match_names)
-    return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [list(r) for r in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
 
 
 def _table(path: Path, spec: Sheet) -> list[dict[str, object]]:
@@ -60,7 +60,10 @@ def _count(value: object) -> int:
 
 def _all_values(path: Path) -> dict[str, list[list[object]]]:
     wb = CalamineWorkbook.from_path(str(path))
-    return {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
+    return {
+        n: [list(r) for r in wb.get_sheet_by_name(n).to_python(skip_empty_area=False)]
+        for n in wb.sheet_names
+    }
 
 
 @pytest.fixture(scope="module")

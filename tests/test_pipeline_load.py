@@ -8,10 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ntm.transforms import load, pipeline
+from ntm.transforms.duck import transaction
+from ntm.transforms.inbox import is_ignored, scan
 
 from ntm.settings import Settings
-from ntm.transforms import load, pipeline
-from ntm.transforms.inbox import is_ignored, scan
 from tests.workbooks import Book
 
 
@@ -66,7 +67,7 @@ def test_rejected_file_keeps_the_previous_submission_in_force(settings):
     assert ledger(settings) == [("a.xlsx", "accepted", 0), ("b.xlsx", "rejected", 1)]
     with duckdb.connect(str(settings.published), read_only=True) as con:
         issue = con.execute(
-            "select sheet, \"row\", column_name, value, rule from ops.validation_issues"
+            'select sheet, "row", column_name, value, rule from ops.validation_issues'
         ).fetchone()
     assert issue == ("Xã", 4, "Cháy nổ", "ba", "count_not_number")
     assert in_force_rows(settings) == 29
@@ -93,7 +94,10 @@ def test_same_bytes_again_is_a_duplicate_and_changes_nothing(settings):
     copy.write_bytes(data)
     os.utime(copy, (time.time() - 30,) * 2)
     pipeline.run_once(settings, "run-2")
-    assert [r[:2] for r in ledger(settings)] == [("a.xlsx", "accepted"), ("a (copy).xlsx", "duplicate")]
+    assert [r[:2] for r in ledger(settings)] == [
+        ("a.xlsx", "accepted"),
+        ("a (copy).xlsx", "duplicate"),
+    ]
 
 
 def test_withdrawing_puts_the_previous_submission_back_in_force(settings):
@@ -103,7 +107,7 @@ def test_withdrawing_puts_the_previous_submission_back_in_force(settings):
     drop(settings, second, "second.xlsx", age_s=60)
     pipeline.run_once(settings, "run-1")
     with pipeline.writing(settings) as con:
-        with load.transaction(con):
+        with transaction(con):
             old, now = load.withdraw(con, 2, "sent by mistake")
             pipeline.build_models(con)
         pipeline.publish(con, settings)

@@ -7,10 +7,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from ntm.transforms import contract as c
 from ntm.transforms.names import normalise
 from ntm.transforms.validate import validate_file, validate_files
+
 from tests.workbooks import Book, rules
 
 
@@ -60,7 +60,7 @@ def test_text_renamed_to_xlsx_is_unreadable(tmp_path):
     path.write_text("this is not a spreadsheet")
     result = validate_file(path)
     assert not result.readable and rules(result) == ["file_unreadable"]
-    assert "book.xlsx" == result.issues[0].file
+    assert result.issues[0].file == "book.xlsx"
 
 
 def test_corrupt_zip_is_unreadable(tmp_path):
@@ -248,7 +248,11 @@ def test_total_row_with_right_sums_passes_and_wrong_sums_warn(tmp_path):
 
 def test_signature_lines_under_the_table_are_ignored(tmp_path):
     book = Book()
-    book.extra_rows = [[], [None, None, "Người lập biểu"], ["Thuận Châu, ngày 10 tháng 01 năm 2024"]]
+    book.extra_rows = [
+        [],
+        [None, None, "Người lập biểu"],
+        ["Thuận Châu, ngày 10 tháng 01 năm 2024"],
+    ]
     assert check(book, tmp_path).issues == []
 
 
@@ -264,8 +268,12 @@ def test_row_with_numbers_but_no_code_is_an_error(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "rule"),
-    [("ba", "count_not_number"), (2.5, "count_not_whole"), (-1, "count_negative"),
-     ("2,5", "count_not_number")],
+    [
+        ("ba", "count_not_number"),
+        (2.5, "count_not_whole"),
+        (-1, "count_negative"),
+        ("2,5", "count_not_number"),
+    ],
 )
 def test_bad_counts_are_errors(tmp_path, value, rule):
     book = Book()
@@ -408,8 +416,10 @@ def test_island_district_without_communes_may_send_an_empty_sheet(tmp_path):
     ("changes", "rule"),
     [
         ({"social_order_crimes": 1, "serious_crimes": 2}, "serious_exceeds_total"),
-        ({"social_order_crimes": 3, "serious_crimes": 1, "serious_crimes_solved": 2},
-         "solved_exceeds_serious"),
+        (
+            {"social_order_crimes": 3, "serious_crimes": 1, "serious_crimes_solved": 2},
+            "solved_exceeds_serious",
+        ),
         ({"villages_total": 5, "villages_safe": 6}, "safe_exceeds_total"),
     ],
 )

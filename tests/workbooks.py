@@ -67,7 +67,9 @@ class Book:
                 for code, name in zip(communes.commune_code, communes.commune_name, strict=True)
             ]
         if not self.models:
-            self.models = [[r["commune_code"], "5 tự quản", "Tự quản", 2020, "Có"] for r in self.rows]
+            self.models = [
+                [r["commune_code"], "5 tự quản", "Tự quản", 2020, "Có"] for r in self.rows
+            ]
 
     def key_of(self, header: str) -> str | None:
         """Return the column key a header stands for (None for a column not in the form)."""

@@ -7,16 +7,15 @@ Frames are bulk-inserted by registering them with DuckDB.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
-
 from ntm.schemas.communes import CommuneRowsClean
 from ntm.schemas.models import ModelRowsClean
+from ntm.transforms.duck import insert_frame
 from ntm.transforms.inbox import Received
 from ntm.transforms.validate import FileResult
 
@@ -44,30 +43,6 @@ class BatchOutcome:
     def count(self, status: str) -> int:
         """Return how many files of the batch ended with this status."""
         return int((self.submissions["status"] == status).sum())
-
-
-@contextlib.contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run a block in one transaction: commit on success, roll back on any exception."""
-    con.execute("begin transaction")
-    try:
-        yield con
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
-
-
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Bulk-insert a DataFrame into a table by column name."""
-    if frame.empty:
-        return
-    con.register("_insert_frame", frame)
-    try:
-        # table names are this module's constants, never user input
-        con.execute(f"insert into {table} by name select * from _insert_frame").fetchall()
-    finally:
-        con.unregister("_insert_frame")
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -161,7 +136,9 @@ def _raw_rows(frame: pd.DataFrame | None, schema: object, submission_id: int) ->
     return checked.rename(columns={"excel_row": "row_number"}).assign(submission_id=submission_id)
 
 
-def withdraw(con: duckdb.DuckDBPyConnection, submission_id: int, note: str) -> tuple[str, int | None]:
+def withdraw(
+    con: duckdb.DuckDBPyConnection, submission_id: int, note: str
+) -> tuple[str, int | None]:
     """Withdraw an accepted or superseded submission; return (old status, id now in force).
 
     When the withdrawn file was in force, the latest earlier accepted file of the
@@ -175,7 +152,9 @@ def withdraw(con: duckdb.DuckDBPyConnection, submission_id: int, note: str) -> t
         raise LookupError(f"no submission {submission_id}")
     status, district, year = row[0]
     if status not in ("accepted", "superseded"):
-        raise ValueError(f"submission {submission_id} is {status}; only accepted files are withdrawn")
+        raise ValueError(
+            f"submission {submission_id} is {status}; only accepted files are withdrawn"
+        )
     now = dt.datetime.now(dt.UTC)
     con.execute(
         "update ops.submissions set status = 'withdrawn', status_changed_at = ?, status_note = ?"

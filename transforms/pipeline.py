@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
-
-from ntm.settings import Settings
+from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.inbox import Received, archive, scan
-from ntm.transforms.load import BatchOutcome, insert_frame, known_files, record_batch, transaction
+from ntm.transforms.load import BatchOutcome, known_files, record_batch
 from ntm.transforms.lock import writer_lock
 from ntm.transforms.publish import publish_snapshot
 from ntm.transforms.sqlrunner import build_models
 from ntm.transforms.validate import FileResult, validate_files
 from ntm.transforms.warehouse import connect
+
+from ntm.settings import Settings
 
 
 @dataclass
@@ -62,8 +63,12 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Recei
     received = [archive(f, settings.archive) for f in incoming]
     known = known_files(con)
     recorded = set(
-        zip(known["sha256"], known["file_name"], pd.to_datetime(known["received_at"], utc=True),
-            strict=True)
+        zip(
+            known["sha256"],
+            known["file_name"],
+            pd.to_datetime(known["received_at"], utc=True),
+            strict=True,
+        )
     )
     fresh = []
     for r in received:
@@ -110,9 +115,7 @@ def commit_batch(
 
 
 def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'marts'"
-    ).fetchall()
+    row = con.execute("select count(*) from duckdb_tables() where schema_name = 'marts'").fetchall()
     return bool(row[0][0])
 
 
@@ -150,7 +153,7 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
-    """Recompute every mart from raw (after a ruleset change) and log the run, in one transaction."""
+    """Recompute every mart from raw and log the run, in one transaction."""
     with transaction(con):
         build_models(con)
         summary.finished_at = dt.datetime.now(dt.UTC)

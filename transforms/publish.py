@@ -23,9 +23,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con.execute(
-        f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
-    )
+    con.execute(f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
     try:
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema snapshot.{schema}")
@@ -36,9 +34,9 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
                 [schema],
             ).fetchall()
             for (table,) in tables:
-                con.execute(
-                    f'create table snapshot.{schema}."{table}" as select * from {schema}."{table}"'
-                )
+                # names come from the catalogue of our own warehouse
+                source = f'{schema}."{table}"'
+                con.execute(f"create table snapshot.{source} as from {source}")
     finally:
         con.execute("detach snapshot")
     with tmp.open("rb") as fh:

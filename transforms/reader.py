@@ -10,9 +10,9 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import python_calamine as pc
-
 from ntm.transforms import contract as c
 from ntm.transforms.issues import Issue, make_issue
 from ntm.transforms.names import normalise
@@ -194,7 +194,7 @@ def _match_sheets(names: list[str]) -> dict[str, str]:
     return found
 
 
-def _read_info(rows: list[list[object]]) -> dict[str, InfoEntry]:
+def _read_info(rows: list[list[Any]]) -> dict[str, InfoEntry]:
     info: dict[str, InfoEntry] = {}
     for r, cells in enumerate(rows[: c.INFO_SEARCH_ROWS], start=1):
         filled = [(i, v) for i, v in enumerate(cells) if not is_blank(v)]
@@ -210,7 +210,7 @@ def _read_info(rows: list[list[object]]) -> dict[str, InfoEntry]:
 
 
 def _read_table(
-    rows: list[list[object]], sheet: str, spec: c.Sheet, file: str, issues: list[Issue]
+    rows: list[list[Any]], sheet: str, spec: c.Sheet, file: str, issues: list[Issue]
 ) -> RawTable | None:
     code_col = spec.column("commune_code")
     header_index = next(

@@ -8,7 +8,6 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
-
 from ntm.transforms.names import normalise
 
 _PREFIXES = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ")
@@ -51,7 +50,9 @@ def load_registry() -> Registry:
         .joinpath("data/nested-divisions.json")
         .read_text(encoding="utf-8")
     )
-    provinces, districts, communes = [], [], []
+    provinces: list[tuple[str, str]] = []
+    districts: list[tuple[str, str, str]] = []
+    communes: list[tuple[str, str, str, str]] = []
     for p in json.loads(text):
         pc = f"{p['code']:02d}"
         provinces.append((pc, p["name"]))

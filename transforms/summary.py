@@ -33,7 +33,9 @@ def province_results(con: duckdb.DuckDBPyConnection, year: int | None = None) ->
     ).df()
 
 
-def flagged_communes(con: duckdb.DuckDBPyConnection, year: int | None = None, limit: int = 20) -> pd.DataFrame:
+def flagged_communes(
+    con: duckdb.DuckDBPyConnection, year: int | None = None, limit: int = 20
+) -> pd.DataFrame:
     """Return the communes falling short in a year with the conditions they fail."""
     return con.execute(
         """
@@ -57,7 +59,9 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def province_rows(con: duckdb.DuckDBPyConnection, year: int | None = None) -> tuple[list[str], list[list[str]]]:
+def province_rows(
+    con: duckdb.DuckDBPyConnection, year: int | None = None
+) -> tuple[list[str], list[list[str]]]:
     """Return (headers, formatted rows) of the province results, for tables and markdown."""
     frame = province_results(con, year)
     headers = list(PROVINCE_COLUMNS.values())
@@ -68,12 +72,23 @@ def province_rows(con: duckdb.DuckDBPyConnection, year: int | None = None) -> tu
 def province_table_markdown(con: duckdb.DuckDBPyConnection, year: int | None = None) -> str:
     """Return the province results and the first flagged communes as markdown."""
     headers, rows = province_rows(con, year)
-    lines = ["# Target 19.2 by province", "", "| " + " | ".join(headers) + " |",
-             "|" + "---|" * len(headers)]
+    lines = [
+        "# Target 19.2 by province",
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+    ]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     flagged = flagged_communes(con, year)
     if not flagged.empty:
-        lines += ["", "## Communes falling short (first 20)", "",
-                  "| Commune | Name | Failed conditions |", "|---|---|---|"]
-        lines += [f"| {r.commune_code} | {r.commune_name} | {r.failed} |" for r in flagged.itertuples()]
+        lines += [
+            "",
+            "## Communes falling short (first 20)",
+            "",
+            "| Commune | Name | Failed conditions |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {r.commune_code} | {r.commune_name} | {r.failed} |" for r in flagged.itertuples()
+        ]
     return "\n".join(lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-
 from ntm.transforms import cells
 from ntm.transforms import contract as c
 from ntm.transforms.issues import Issue, make_issue
@@ -54,6 +53,7 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
     """Return the typed rows of a table sheet with an issue for every unreadable cell."""
     issues: list[Issue] = []
     headers = {col.key: table.header(col.key) for col in spec.columns}
+
     def issue(rule: str, row: int, key: str, value: object, detail: object = "") -> None:
         issues.append(
             make_issue(
@@ -117,15 +117,15 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
 
     columns = ["excel_row", *(col.key for col in spec.columns)]
     frame = pd.DataFrame.from_records(records, columns=columns)
-    frame = frame.astype({"excel_row": "int64", **{col.key: _PANDAS_TYPES[col.type] for col in spec.columns}})
+    frame = frame.astype(
+        {"excel_row": "int64", **{col.key: _PANDAS_TYPES[col.type] for col in spec.columns}}
+    )
     if spec.key == "communes":
         issues.extend(_check_totals(table, total_rows, frame, headers, file))
     return ParsedTable(frame, issues, headers)
 
 
-def _parse_cell(
-    col: c.Column, raw: object, tick: bool, report_year: int | None
-) -> cells.Parsed:
+def _parse_cell(col: c.Column, raw: object, tick: bool, report_year: int | None) -> cells.Parsed:
     if col.type == "count":
         return cells.parse_count(raw, blank_is_error=col.blank_is_error)
     if col.type == "yesno":

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
 from ntm.schemas import communes as communes_schema
 from ntm.schemas import models as models_schema
 from ntm.schemas.common import Failure, failures
@@ -25,6 +24,7 @@ from ntm.transforms.reader import RawWorkbook, is_blank, read_workbook
 from ntm.transforms.registry import load_registry, strip_unit_prefix
 from ntm.transforms.ruleset import last_covered_year
 from ntm.transforms.tables import ParsedTable, parse_table
+
 
 @dataclass(frozen=True)
 class SubmissionInfo:
@@ -110,8 +110,15 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
     def problem(rule: str, key: str, detail: object = "") -> None:
         entry = raw.info[key]
         issues.append(
-            make_issue(rule, file=file, sheet=sheet, row=entry.row, column=entry.label,
-                       value=entry.value, detail=detail)
+            make_issue(
+                rule,
+                file=file,
+                sheet=sheet,
+                row=entry.row,
+                column=entry.label,
+                value=entry.value,
+                detail=detail,
+            )
         )
 
     for col in c.INFO.columns:
@@ -157,8 +164,11 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
     if district and province:
         name, district_province = reg.district_by_code[str(district)]
         if district_province != province:
-            problem("district_not_in_province", "district_code",
-                    f"{province} ({reg.province_names[str(province)]})")
+            problem(
+                "district_not_in_province",
+                "district_code",
+                f"{province} ({reg.province_names[str(province)]})",
+            )
             return None
         given = values.get("district_name")
         if given and strip_unit_prefix(str(given)) != strip_unit_prefix(name):
@@ -213,7 +223,9 @@ def _issue_for(
     key = failure.column or "commune_code"
     value = failure.value
     detail: object = ""
-    rows = batch[(batch["file_index"] == failure.file_index) & (batch["excel_row"] == failure.excel_row)]
+    rows = batch[
+        (batch["file_index"] == failure.file_index) & (batch["excel_row"] == failure.excel_row)
+    ]
     row = rows.iloc[0]
     reg = load_registry()
     if failure.rule in communes_schema.COMPARED_WITH:
@@ -233,7 +245,9 @@ def _issue_for(
     return make_issue(
         failure.rule,
         file=result.file,
-        sheet=result.sheets.get("models" if failure.rule.startswith(("model", "year")) else "communes"),
+        sheet=result.sheets.get(
+            "models" if failure.rule.startswith(("model", "year")) else "communes"
+        ),
         row=failure.excel_row,
         column=table.headers.get(key, key),
         value=value,
@@ -251,20 +265,33 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
     out: list[Issue] = []
     if frame.empty:
         if len(expected):
-            out.append(make_issue("communes_empty", file=result.file, sheet=sheet,
-                                  detail=len(expected)))
+            out.append(
+                make_issue("communes_empty", file=result.file, sheet=sheet, detail=len(expected))
+            )
         return out
     listed = set(frame["commune_code"].dropna())
     for code, name in zip(expected["commune_code"], expected["commune_name"], strict=True):
         if code not in listed:
-            out.append(make_issue("commune_not_listed", file=result.file, sheet=sheet,
-                                  value=code, detail=name))
+            out.append(
+                make_issue(
+                    "commune_not_listed", file=result.file, sheet=sheet, value=code, detail=name
+                )
+            )
     names = frame.dropna(subset=["commune_code", "commune_name"])
-    for row, code, name in zip(names["excel_row"], names["commune_code"], names["commune_name"],
-                               strict=True):
+    for row, code, name in zip(
+        names["excel_row"], names["commune_code"], names["commune_name"], strict=True
+    ):
         found = reg.commune_by_code.get(code)
         if found and strip_unit_prefix(name) != strip_unit_prefix(found[0]):
-            out.append(make_issue("commune_name_mismatch", file=result.file, sheet=sheet,
-                                  row=int(row), column=parsed.headers["commune_name"], value=name,
-                                  detail=found[0]))
+            out.append(
+                make_issue(
+                    "commune_name_mismatch",
+                    file=result.file,
+                    sheet=sheet,
+                    row=int(row),
+                    column=parsed.headers["commune_name"],
+                    value=name,
+                    detail=found[0],
+                )
+            )
     return out

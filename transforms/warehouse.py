@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-
+from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.registry import load_registry
 from ntm.transforms.ruleset import load_rulesets
 from ntm.transforms.sqlrunner import migrate
@@ -27,19 +27,12 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Replace ref.* with the registry and ruleset files, in one transaction."""
     reg = load_registry()
     rulesets = pd.DataFrame(list(load_rulesets()))
-    con.execute("begin")
-    try:
+    with transaction(con):
         for table, frame in (
-            ("provinces", reg.provinces),
-            ("districts", reg.districts),
-            ("communes", reg.communes),
-            ("rulesets", rulesets),
+            ("ref.provinces", reg.provinces),
+            ("ref.districts", reg.districts),
+            ("ref.communes", reg.communes),
+            ("ref.rulesets", rulesets),
         ):
-            con.execute(f"delete from ref.{table}")
-            con.register("_frame", frame)
-            con.execute(f"insert into ref.{table} by name select * from _frame")
-            con.unregister("_frame")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+            con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
+            insert_frame(con, table, frame)
