@@ -133,7 +133,8 @@ def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
             console.print(table)
     console.print(f"Warehouse: {settings.warehouse}")
     console.print(f"Snapshot for BI tools (read-only): {settings.published}")
-    console.print(f"Reports: {settings.reports}")
+    if settings.reports.is_dir() and any(settings.reports.iterdir()):
+        console.print(f"Reports: {settings.reports}")
 
 
 def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:

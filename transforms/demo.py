@@ -85,6 +85,7 @@ _PEOPLE = (
     "Vũ Thị Ngọc",
     "Đặng Văn Quang",
 )
+_YES_NO_SPELLINGS = {"Có": ("Có", "Không"), "có": ("có", "không"), "Yes": ("Yes", "No")}
 _GROUPS = (
     ("security_incidents", "fires", "Tình hình an ninh, trật tự"),
     ("villages_total", "villages_safe", "Thôn, tổ dân phố"),
@@ -227,6 +228,8 @@ def _district(seed: int, district_code: str) -> tuple[_Commune, ...]:
 
 def _calibrate_villages(communes: list[_Commune], total: int) -> None:
     """Make villages sum to total (one security, mediation and fire team per village)."""
+    if total < 4 * len(communes):
+        raise ValueError(f"cannot spread {total} villages over {len(communes)} communes")
     i = 0
     while (diff := total - sum(c.villages for c in communes)) != 0:
         c = communes[i % len(communes)]
@@ -259,8 +262,8 @@ def _calibrate_models(
     for advanced, _, _, m in drop_order:
         if count <= target:
             break
-        owner = next(c for c in communes if m in c.models)
-        owner.models.remove(m)
+        owner = next(c for c in communes if any(x is m for x in c.models))
+        owner.models = [x for x in owner.models if x is not m]
         if advanced and m.model_type == "security_camera":
             owner.advanced_from = None
         count -= 1
@@ -699,7 +702,7 @@ def _layout(rng: random.Random) -> tuple[Layout, set[str]]:
         column_order=order,
         codes_as_numbers=pick("codes_as_numbers", 0.15),
         tick_marks=pick("tick_marks", 0.10),
-        yes_no=_weighted(rng, (("Có|Không", 17), ("có|không", 2), ("Yes|No", 1))).split("|"),  # type: ignore[arg-type]
+        yes_no=_YES_NO_SPELLINGS[_weighted(rng, (("Có", 17), ("có", 2), ("Yes", 1)))],
         rating_abbrev=pick("rating_abbreviations", 0.15),
         total_row=pick("total_row", 0.25),
         signature=pick("signature", 0.40),
@@ -712,7 +715,6 @@ def _layout(rng: random.Random) -> tuple[Layout, set[str]]:
         info_last=pick("info_last", 0.15),
         year_label=_weighted(rng, (("Năm báo cáo", 6), ("Năm", 1))),
     )
-    layout = replace(layout, yes_no=tuple(layout.yes_no))  # type: ignore[arg-type]
     if layout.sheet_names != Layout().sheet_names:
         variants.add("alternative_sheet_names")
     return layout, variants

@@ -1,0 +1,117 @@
+"""The Prefect flow end to end (one shared temporary server) and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from ntm.cli import app
+from tests.workbooks import Book
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_nightly_flow_loads_the_inbox_and_publishes(prefect_server, tmp_path, monkeypatch):
+    from ntm.flows.nightly import nightly
+
+    monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    Book().write(home / "inbox" / "thuan-chau.xlsx")
+    bad = Book()
+    bad.rows[0]["fires"] = -1
+    bad.write(home / "inbox" / "bad.xlsx")
+    counts = nightly(home=str(home))
+    assert counts["files_seen"] == 2 and counts["accepted"] == 1 and counts["rejected"] == 1
+    with duckdb.connect(str(home / "published" / "ntm.duckdb"), read_only=True) as con:
+        statuses = con.execute(
+            "select status, count(*) from marts.commune_assessment"
+            " where district_code = '119' group by all"
+        ).fetchall()
+        flow = con.execute("select flow from ops.runs").fetchall()
+    assert sum(n for _, n in statuses) == 29
+    assert flow == [("nightly",)]
+    assert list((home / "inbox").iterdir()) == []
+
+
+def test_validate_command_exits_zero_for_a_clean_file(tmp_path):
+    path = Book().write(tmp_path / "ok.xlsx")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "accepted" in result.output
+
+
+def test_validate_command_prints_json_issues_and_exits_one_on_errors(tmp_path):
+    book = Book()
+    book.rows[0]["fires"] = "ba"
+    path = book.write(tmp_path / "bad.xlsx")
+    result = runner.invoke(app, ["validate", "--json", str(path)])
+    assert result.exit_code == 1
+    issues = json.loads(result.stdout)
+    assert issues[0]["rule"] == "count_not_number"
+    assert set(issues[0]) == {
+        "file",
+        "severity",
+        "sheet",
+        "row",
+        "column",
+        "value",
+        "rule",
+        "message",
+        "message_vi",
+    }
+
+
+def test_validate_command_exits_two_for_an_unreadable_file(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_text("nope")
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 2
+
+
+def test_template_command_writes_a_workbook_that_validates_clean(tmp_path):
+    out = tmp_path / "tpl.xlsx"
+    result = runner.invoke(app, ["template", "--district", "119", "--year", "2024", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+def test_template_command_refuses_an_unknown_district(tmp_path):
+    result = runner.invoke(
+        app, ["template", "--district", "999", "--year", "2024", "-o", str(tmp_path / "t.xlsx")]
+    )
+    assert result.exit_code == 2
+
+
+def test_validate_needs_neither_prefect_nor_the_warehouse(tmp_path):
+    import subprocess
+    import sys
+
+    path = Book().write(tmp_path / "ok.xlsx")
+    code = (
+        "import sys; from ntm.cli import app; "
+        f"sys.argv=['ntm','validate',{str(path)!r}]; "
+        "import typer\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "assert 'prefect' not in sys.modules, 'prefect imported'\n"
+        "assert 'duckdb' not in sys.modules, 'duckdb imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
