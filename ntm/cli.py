@@ -163,12 +163,28 @@ def run(home: HomeOption = None) -> None:
 def backfill(
     from_year: Annotated[int, typer.Option("--from", help="First year to recompute.")],
     to_year: Annotated[int, typer.Option("--to", help="Last year to recompute.")],
+    district: Annotated[
+        list[str] | None, typer.Option("--district", help="Only re-read these districts' files.")
+    ] = None,
+    reparse: Annotated[
+        bool, typer.Option("--reparse", help="Read the archived files again first.")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
-    """Recompute the marts for past years from raw (after a ruleset change)."""
+    """Recompute the marts for past years; --reparse reads the archived files again first."""
+    from ntm.transforms.names import pad_code
+
     settings = Settings.from_env(home)
+    districts = [pad_code(d, 3) or d for d in district] if district else None
     with console.status(f"Recomputing {from_year}-{to_year}..."):
-        counts = _start("backfill", from_year=from_year, to_year=to_year, home=str(settings.home))
+        counts = _start(
+            "backfill",
+            from_year=from_year,
+            to_year=to_year,
+            districts=districts,
+            reparse=reparse,
+            home=str(settings.home),
+        )
     _print_run(settings, counts)
 
 

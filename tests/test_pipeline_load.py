@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -14,6 +15,8 @@ from ntm.transforms.inbox import is_ignored, scan
 
 from ntm.settings import Settings
 from tests.workbooks import Book
+
+NOW = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -178,3 +181,66 @@ def test_affected_years_follow_the_previous_year_and_baseline_rules():
     assert pipeline.affected_years({("119", 2022)}, 2019, 2025) == [2022, 2023]
     assert pipeline.affected_years({("119", 2025)}, 2019, 2025) == [2025]
     assert pipeline.affected_years({("119", 2019)}, 2019, 2025) == list(range(2019, 2026))
+
+
+def test_reparse_after_a_reader_fix_accepts_a_file_rejected_before(settings, monkeypatch):
+    from ntm.transforms import contract
+
+    drop(settings, Book(), "first.xlsx", age_s=120)
+    maybe = Book()
+    maybe.rows[0]["party_resolution"] = "có lẽ"  # not a yes/no the reader knows
+    maybe.rows.pop()
+    drop(settings, maybe, "second.xlsx", age_s=60)
+    pipeline.run_once(settings, "run-1")
+    assert [r[1] for r in ledger(settings)] == ["accepted", "rejected"]
+
+    monkeypatch.setattr(contract, "YES", contract.YES | {"co le"})
+    with pipeline.writing(settings) as con:
+        files = pipeline.archived_submissions(con, 2023, 2023)
+        changed = pipeline.reparse_archive(con, files)
+        pipeline.rebuild(con, pipeline.RunSummary("run-2", "backfill", started_at=NOW))
+        pipeline.publish(con, settings)
+    assert changed == {("119", 2023)}
+    assert ledger(settings) == [
+        ("first.xlsx", "superseded", 0),
+        ("second.xlsx", "accepted", 0),
+    ]
+    assert in_force_rows(settings) == 28
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from ops.validation_issues where rule = 'yesno_invalid'"
+        ).fetchall() == [(0,)]
+
+
+def test_reparse_limited_to_other_districts_leaves_these_files_alone(settings):
+    drop(settings, Book(), "a.xlsx")
+    pipeline.run_once(settings, "run-1")
+    with pipeline.writing(settings) as con:
+        assert pipeline.archived_submissions(con, 2023, 2023, ["248"]).empty
+        assert len(pipeline.archived_submissions(con, 2023, 2023, ["119"])) == 1
+        assert pipeline.archived_submissions(con, 2019, 2022).empty
+
+
+def test_backfill_after_a_ruleset_change_recomputes_the_marts(settings, monkeypatch):
+    from ntm.transforms import ruleset, warehouse
+
+    book = Book()
+    for row in book.rows:
+        row["villages_safe"] = 8  # 80%: meets C6 at 70%, not at 85%
+    drop(settings, book, "a.xlsx")
+    pipeline.run_once(settings, "run-1")
+
+    def share(con):
+        return con.execute(
+            "select count(*) from marts.commune_flags where condition = 'C6_safe_villages'"
+        ).fetchall()[0][0]
+
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        assert share(con) == 0
+    stricter = tuple({**r, "min_safe_village_share": 0.85} for r in ruleset.load_rulesets())
+    monkeypatch.setattr(warehouse, "load_rulesets", lambda: stricter)
+    with pipeline.writing(settings) as con:
+        pipeline.rebuild(con, pipeline.RunSummary("run-2", "backfill", started_at=NOW))
+        pipeline.publish(con, settings)
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        assert share(con) == 29

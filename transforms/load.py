@@ -60,58 +60,69 @@ def record_batch(
     seen = set(known_files(con)["sha256"])
     ids = iter(_next_ids(con, len(received)))
     rows: list[dict[str, object]] = []
-    accepted: dict[tuple[str, int], int] = {}  # key -> index in rows of the last accepted
-    issues, communes, models = [], [], []
+    loaded: list[tuple[int, FileResult]] = []
+    changed: set[tuple[str, int]] = set()
     for rec, res in zip(received, results, strict=True):
         sid = next(ids)
         duplicate = rec.sha256 in seen
         seen.add(rec.sha256)
-        info = res.info
-        status = "duplicate" if duplicate else ("accepted" if res.accepted else "rejected")
-        rows.append(
-            {
-                "submission_id": sid,
-                "file_name": rec.name,
-                "sha256": rec.sha256,
-                "received_at": rec.received_at,
-                "run_id": run_id,
-                "province_code": info.province_code if info else None,
-                "district_code": info.district_code if info else None,
-                "year": info.year if info else None,
-                "status": status,
-                "error_count": 0 if duplicate else len(res.errors),
-                "warning_count": 0 if duplicate else len(res.warnings),
-                "archive_path": str(rec.archive_path),
-            }
-        )
+        row = {
+            "submission_id": sid,
+            "file_name": rec.name,
+            "sha256": rec.sha256,
+            "received_at": rec.received_at,
+            "run_id": run_id,
+            "archive_path": str(rec.archive_path),
+        }
         if duplicate:
-            continue
+            row.update(status="duplicate", error_count=0, warning_count=0)
+        else:
+            row.update(_verdict(res))
+            loaded.append((sid, res))
+            if res.accepted and res.info is not None:
+                changed.add((res.info.district_code, res.info.year))
+        rows.append(row)
+    submissions = pd.DataFrame(rows).reindex(columns=SUBMISSION_COLUMNS)
+    submissions["year"] = submissions["year"].astype("Int64")
+    insert_frame(con, "ops.submissions", submissions)
+    _insert_contents(con, loaded)
+    settle_in_force(con)
+    # report the statuses as settled: a file superseded within its own batch says so
+    final = con.execute(
+        "select submission_id, status from ops.submissions where run_id = ?", [run_id]
+    ).df()
+    submissions["status"] = submissions["submission_id"].map(
+        dict(zip(final["submission_id"], final["status"], strict=True))
+    )
+    return BatchOutcome(submissions, changed)
+
+
+def _verdict(res: FileResult) -> dict[str, object]:
+    """Return the ledger fields a validation result decides."""
+    info = res.info
+    return {
+        "province_code": info.province_code if info else None,
+        "district_code": info.district_code if info else None,
+        "year": info.year if info else None,
+        # an accepted file starts as in force; settle_in_force keeps only the latest
+        "status": "accepted" if res.accepted else "rejected",
+        "error_count": len(res.errors),
+        "warning_count": len(res.warnings),
+    }
+
+
+def _insert_contents(
+    con: duckdb.DuckDBPyConnection, loaded: Sequence[tuple[int, FileResult]]
+) -> None:
+    """Insert the issues of every file and the raw rows of the accepted ones."""
+    issues, communes, models = [], [], []
+    for sid, res in loaded:
         if res.issues:
             frame = pd.DataFrame([x.as_dict() for x in res.issues]).drop(columns=["file"])
             issues.append(frame.rename(columns={"column": "column_name"}).assign(submission_id=sid))
-        if status == "accepted" and info is not None:
-            key = (info.district_code, info.year)
-            if key in accepted:
-                rows[accepted[key]]["status"] = "superseded"
-            accepted[key] = len(rows) - 1
+        if res.accepted:
             communes.append(_raw_rows(res.communes, CommuneRowsClean, sid))
             models.append(_raw_rows(res.models, ModelRowsClean, sid))
-
-    submissions = pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
-    submissions["year"] = submissions["year"].astype("Int64")
-    if accepted:
-        keys = pd.DataFrame(list(accepted), columns=["district_code", "year"])
-        con.register("_keys", keys)
-        con.execute(
-            """
-            update ops.submissions set status = 'superseded', status_changed_at = ?
-            where status = 'accepted'
-              and (district_code, year) in (select (district_code, year) from _keys)
-            """,
-            [dt.datetime.now(dt.UTC)],
-        ).fetchall()  # DuckDB 2 wants every result consumed before the next register
-        con.unregister("_keys")
-    insert_frame(con, "ops.submissions", submissions)
     for table, frames in (
         ("ops.validation_issues", issues),
         ("raw.communes", communes),
@@ -119,7 +130,89 @@ def record_batch(
     ):
         if frames:
             insert_frame(con, table, pd.concat(frames, ignore_index=True))
-    return BatchOutcome(submissions, set(accepted))
+
+
+def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the latest valid submission of each district and year the one in force.
+
+    Valid means accepted or superseded (not rejected, duplicate or withdrawn);
+    "latest" is the received order, which submission ids follow.
+    """
+    con.execute(
+        """
+        update ops.submissions as s
+        set status = case when s.submission_id = latest.submission_id
+                          then 'accepted' else 'superseded' end,
+            status_changed_at = ?
+        from (
+            select district_code, year, max(submission_id) as submission_id
+            from ops.submissions
+            where status in ('accepted', 'superseded')
+            group by district_code, year
+        ) as latest
+        where s.status in ('accepted', 'superseded')
+          and s.district_code = latest.district_code
+          and s.year = latest.year
+          and s.status <> case when s.submission_id = latest.submission_id
+                               then 'accepted' else 'superseded' end
+        """,
+        [dt.datetime.now(dt.UTC)],
+    ).fetchall()  # DuckDB 2 wants every result consumed before the next statement
+
+
+def reparse(
+    con: duckdb.DuckDBPyConnection, submission_ids: Sequence[int], results: Sequence[FileResult]
+) -> set[tuple[str, int]]:
+    """Replace what earlier runs read from these archived files with a fresh reading.
+
+    Inside the caller's transaction. Withdrawn and duplicate files are never
+    passed in; a file may change between rejected and accepted. Returns the
+    (district, year) keys whose data may have changed.
+    """
+    if not submission_ids:
+        return set()
+    ids = pd.DataFrame({"submission_id": list(submission_ids)})
+    con.register("_reparsed", ids)
+    try:
+        before = con.execute(
+            "select distinct district_code, year from ops.submissions"
+            " where submission_id in (select submission_id from _reparsed)"
+            " and district_code is not null"
+        ).fetchall()
+        for table in ("ops.validation_issues", "raw.communes", "raw.models"):
+            con.execute(
+                f"delete from {table}"  # noqa: S608 (constant table names)
+                " where submission_id in (select submission_id from _reparsed)"
+            ).fetchall()
+    finally:
+        con.unregister("_reparsed")
+    verdicts = pd.DataFrame(
+        [
+            {"submission_id": sid, **_verdict(res)}
+            for sid, res in zip(submission_ids, results, strict=True)
+        ]
+    )
+    verdicts["year"] = verdicts["year"].astype("Int64")
+    con.register("_verdicts", verdicts)
+    try:
+        con.execute(
+            """
+            update ops.submissions as s
+            set province_code = v.province_code, district_code = v.district_code,
+                year = v.year, status = v.status, error_count = v.error_count,
+                warning_count = v.warning_count
+            from _verdicts as v
+            where s.submission_id = v.submission_id
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_verdicts")
+    _insert_contents(con, list(zip(submission_ids, results, strict=True)))
+    settle_in_force(con)
+    after = {
+        (r.info.district_code, r.info.year) for r in results if r.accepted and r.info is not None
+    }
+    return {(str(d), int(y)) for d, y in before} | after
 
 
 def _next_ids(con: duckdb.DuckDBPyConnection, n: int) -> list[int]:
@@ -155,28 +248,12 @@ def withdraw(
         raise ValueError(
             f"submission {submission_id} is {status}; only accepted files are withdrawn"
         )
-    now = dt.datetime.now(dt.UTC)
     con.execute(
         "update ops.submissions set status = 'withdrawn', status_changed_at = ?, status_note = ?"
         " where submission_id = ?",
-        [now, note, submission_id],
+        [dt.datetime.now(dt.UTC), note, submission_id],
     ).fetchall()
-    if status != "accepted":
-        return status, _in_force(con, district, year)
-    previous = con.execute(
-        """
-        select submission_id from ops.submissions
-        where district_code = ? and year = ? and status = 'superseded'
-        order by submission_id desc limit 1
-        """,
-        [district, year],
-    ).fetchall()
-    if previous:
-        con.execute(
-            "update ops.submissions set status = 'accepted', status_changed_at = ?"
-            " where submission_id = ?",
-            [now, previous[0][0]],
-        ).fetchall()
+    settle_in_force(con)
     return status, _in_force(con, district, year)
 
 

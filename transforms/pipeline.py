@@ -12,12 +12,13 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.inbox import Received, archive, scan
-from ntm.transforms.load import BatchOutcome, known_files, record_batch
+from ntm.transforms.load import BatchOutcome, known_files, record_batch, reparse
 from ntm.transforms.lock import writer_lock
 from ntm.transforms.publish import publish_snapshot
 from ntm.transforms.sqlrunner import build_models
@@ -150,6 +151,36 @@ def clear_inbox(received: Sequence[Received]) -> None:
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Publish the read-only snapshot for BI tools."""
     publish_snapshot(con, settings.published)
+
+
+def archived_submissions(
+    con: duckdb.DuckDBPyConnection,
+    from_year: int,
+    to_year: int,
+    districts: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return the files a reparse reads again: every non-duplicate, non-withdrawn one in range.
+
+    Rejected files whose year could not be read are included unless districts are named,
+    since a reader fix may make them readable.
+    """
+    return con.execute(
+        """
+        select submission_id, file_name, archive_path from ops.submissions
+        where status in ('accepted', 'superseded', 'rejected')
+          and (year between ? and ? or (year is null and ? is null))
+          and (? is null or list_contains(?, district_code))
+        order by submission_id
+        """,
+        [from_year, to_year, districts, districts, list(districts or [])],
+    ).df()
+
+
+def reparse_archive(con: duckdb.DuckDBPyConnection, files: pd.DataFrame) -> set[tuple[str, int]]:
+    """Read archived files again and replace what was loaded from them, in one transaction."""
+    results = validate_files([Path(p) for p in files["archive_path"]], list(files["file_name"]))
+    with transaction(con):
+        return reparse(con, [int(i) for i in files["submission_id"]], results)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
