@@ -3,9 +3,11 @@ import, so they answer fast); run/backfill/demo start the Prefect flows."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,16 +139,24 @@ def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
         console.print(f"Reports: {settings.reports}")
 
 
-def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
-    _quiet_prefect()
-    from ntm.flows import nightly as flows
+@contextlib.contextmanager
+def _busy_means_exit() -> Iterator[None]:
+    """Turn "another run holds the writer lock" into a message and exit code 3."""
     from ntm.transforms.lock import WarehouseBusy
 
     try:
-        result: dict[str, Any] = getattr(flows, flow_name)(**kwargs)
+        yield
     except WarehouseBusy as exc:
         err.print(f"[yellow]{exc}[/yellow]")
         raise typer.Exit(3) from None
+
+
+def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
+    _quiet_prefect()
+    from ntm.flows import nightly as flows
+
+    with _busy_means_exit():
+        result: dict[str, Any] = getattr(flows, flow_name)(**kwargs)
     return result
 
 
@@ -242,12 +252,12 @@ def withdraw(
 ) -> None:
     """Take back a wrongly accepted submission; the one before it is in force again."""
     from ntm.transforms import pipeline
-    from ntm.transforms.load import transaction
+    from ntm.transforms.duck import transaction
     from ntm.transforms.load import withdraw as withdraw_submission
     from ntm.transforms.sqlrunner import build_models
 
     settings = Settings.from_env(home)
-    with pipeline.writing(settings) as con:
+    with _busy_means_exit(), pipeline.writing(settings) as con:
         try:
             with transaction(con):
                 old, in_force = withdraw_submission(con, submission_id, note)

@@ -115,3 +115,28 @@ def test_validate_needs_neither_prefect_nor_the_warehouse(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_withdraw_and_submissions_commands_show_the_ledger(tmp_path, monkeypatch):
+    from ntm.transforms import pipeline
+
+    from ntm.settings import Settings
+
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    Book().write(settings.inbox / "first.xlsx")
+    os.utime(settings.inbox / "first.xlsx", (1700000000, 1700000000))
+    second = Book()
+    second.rows.pop()
+    second.write(settings.inbox / "second.xlsx")
+    os.utime(settings.inbox / "second.xlsx", (1700000100, 1700000100))
+    pipeline.run_once(settings, "run-1")
+
+    home = ["--home", str(settings.home)]
+    result = runner.invoke(app, ["withdraw", "2", "--note", "wrong year", *home])
+    assert result.exit_code == 0, result.output
+    assert "submission 1 is in force" in result.output
+    listing = runner.invoke(app, ["submissions", "--district", "119", *home])
+    assert listing.exit_code == 0, listing.output
+    assert "withdrawn" in listing.output and "accepted" in listing.output
+    again = runner.invoke(app, ["withdraw", "2", *home])
+    assert again.exit_code == 1 and "withdrawn" in again.output
