@@ -18,8 +18,9 @@ from ntm.settings import Settings
 from tests.workbooks import Book
 
 RUN = (
-    "import sys; from ntm.settings import Settings; from ntm.transforms.pipeline import run_once; "
-    "run_once(Settings(home=__import__('pathlib').Path(sys.argv[1]), settle_seconds=0), sys.argv[2])"
+    "import sys, pathlib; from ntm.settings import Settings; "
+    "from ntm.transforms.pipeline import run_once; "
+    "run_once(Settings(home=pathlib.Path(sys.argv[1]), settle_seconds=0), sys.argv[2])"
 )
 
 
@@ -55,9 +56,12 @@ def test_simultaneous_runs_take_turns_and_record_every_file_once(tmp_path: Path)
 
 def test_a_run_that_cannot_get_the_lock_in_time_says_so(tmp_path: Path):
     lock = tmp_path / "lock"
-    with writer_lock(lock, timeout=1), pytest.raises(WarehouseBusy, match="another run is writing"):
-        with writer_lock(lock, timeout=0.3):
-            pass
+    with (
+        writer_lock(lock, timeout=1),
+        pytest.raises(WarehouseBusy, match="another run is writing"),
+        writer_lock(lock, timeout=0.3),
+    ):
+        pass
 
 
 def test_the_command_line_exits_with_a_message_when_the_warehouse_is_busy(tmp_path, monkeypatch):
