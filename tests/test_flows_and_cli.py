@@ -45,6 +45,18 @@ def test_nightly_flow_loads_the_inbox_and_publishes(prefect_server, tmp_path, mo
     assert flow == [("nightly",)]
     assert list((home / "inbox").iterdir()) == []
 
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: a for a in client.read_artifacts() if a.key}
+    table = artifacts["submissions"].data
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert sorted((r["file_name"], r["status"]) for r in rows) == [
+        ("bad.xlsx", "rejected"),
+        ("thuan-chau.xlsx", "accepted"),
+    ]
+    assert "Target 19.2 by province" in artifacts["province-results"].data
+
 
 def test_validate_command_exits_zero_for_a_clean_file(tmp_path):
     path = Book().write(tmp_path / "ok.xlsx")
