@@ -201,13 +201,20 @@ def backfill(
 @app.command()
 def demo(home: HomeOption = None) -> None:
     """Generate the demo workbooks into the inbox, run the nightly flow, print the summary."""
-    from ntm.transforms.demo import generate_demo
+    from rich.progress import Progress
+
+    from ntm.transforms.demo import demo_district_codes, plan_files, write_plan
 
     settings = Settings.from_env(home).ensure()
-    with console.status(
-        "Generating demo workbooks for Vĩnh Phúc, Sơn La, Thanh Hóa, Ninh Thuận..."
-    ):
-        files = generate_demo(settings.inbox)
+    plans = plan_files(demo_district_codes())
+    with Progress(console=console, disable=not console.is_terminal, transient=True) as bar:
+        task = bar.add_task(
+            "Writing demo workbooks (Vĩnh Phúc, Sơn La, Thanh Hóa, Ninh Thuận)", total=len(plans)
+        )
+        files = []
+        for plan in plans:
+            files.append(write_plan(plan, settings.inbox))
+            bar.advance(task)
     console.print(f"{len(files)} demo workbooks written to {settings.inbox}")
     with console.status("Running the nightly flow (starts a local Prefect server)..."):
         counts = _start("nightly", home=str(settings.home))
