@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
+import pandera.pandas as pa
 from ntm.schemas.communes import CommuneRowsClean
 from ntm.schemas.models import ModelRowsClean
 from ntm.transforms.duck import insert_frame
 from ntm.transforms.inbox import Received
-from ntm.transforms.validate import FileResult
+from ntm.transforms.validate import CONTEXT_DTYPES, BatchRows, FileResult
 
 SUBMISSION_COLUMNS = [
     "submission_id",
@@ -115,21 +116,25 @@ def _insert_contents(
     con: duckdb.DuckDBPyConnection, loaded: Sequence[tuple[int, FileResult]]
 ) -> None:
     """Insert the issues of every file and the raw rows of the accepted ones."""
-    issues, communes, models = [], [], []
+    issues = []
+    accepted: dict[int, dict[int, int]] = {}  # id(batch) -> file_index -> submission_id
+    batches: dict[int, BatchRows] = {}
     for sid, res in loaded:
         if res.issues:
             frame = pd.DataFrame([x.as_dict() for x in res.issues]).drop(columns=["file"])
             issues.append(frame.rename(columns={"column": "column_name"}).assign(submission_id=sid))
-        if res.accepted:
-            communes.append(_raw_rows(res.communes, CommuneRowsClean, sid))
-            models.append(_raw_rows(res.models, ModelRowsClean, sid))
-    for table, frames in (
-        ("ops.validation_issues", issues),
-        ("raw.communes", communes),
-        ("raw.models", models),
-    ):
-        if frames:
-            insert_frame(con, table, pd.concat(frames, ignore_index=True))
+        if res.accepted and res.batch is not None:
+            batches[id(res.batch)] = res.batch
+            accepted.setdefault(id(res.batch), {})[res.index] = sid
+    if issues:
+        insert_frame(con, "ops.validation_issues", pd.concat(issues, ignore_index=True))
+    for key, ids in accepted.items():
+        batch = batches[key]
+        for table, frame, schema in (
+            ("raw.communes", batch.communes, CommuneRowsClean),
+            ("raw.models", batch.models, ModelRowsClean),
+        ):
+            insert_frame(con, table, _raw_rows(frame, ids, schema))
 
 
 def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
@@ -222,11 +227,14 @@ def _next_ids(con: duckdb.DuckDBPyConnection, n: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _raw_rows(frame: pd.DataFrame | None, schema: object, submission_id: int) -> pd.DataFrame:
-    """Return an accepted file's rows checked against the clean schema, ready for raw.*."""
-    assert frame is not None
-    checked = schema.validate(frame)  # type: ignore[attr-defined]
-    return checked.rename(columns={"excel_row": "row_number"}).assign(submission_id=submission_id)
+def _raw_rows(
+    frame: pd.DataFrame, submission_ids: dict[int, int], schema: pa.DataFrameSchema
+) -> pd.DataFrame:
+    """Return the accepted files' rows of a batch, checked by the clean schema, for raw.*."""
+    rows = frame[frame["file_index"].isin(list(submission_ids))]
+    ids = rows["file_index"].map(submission_ids).to_numpy()
+    checked = schema.validate(rows.drop(columns=list(CONTEXT_DTYPES)).reset_index(drop=True))
+    return checked.rename(columns={"excel_row": "row_number"}).assign(submission_id=ids)
 
 
 def withdraw(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 # Marks that are invisible in a spreadsheet yet change a code: zero-width
@@ -23,7 +24,13 @@ def normalise(text: object) -> str:
     """Return the matching form of a name: no diacritics, lower case, words joined by one space."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFD", strip_invisible(str(text)))
+    return _normalise(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise(text: str) -> str:
+    # cached: the same labels and values ("Có", "Khá", headers) recur in every file
+    s = unicodedata.normalize("NFD", strip_invisible(text))
     s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
     s = s.replace("đ", "d").replace("Đ", "d").lower()
     return _NON_ALNUM.sub(" ", s).strip()

@@ -30,6 +30,8 @@ class Registry:
     province_names: dict[str, str]
     district_by_code: dict[str, tuple[str, str]]  # code -> (name, province_code)
     commune_by_code: dict[str, tuple[str, str]]  # code -> (name, district_code)
+    # district_code -> ((commune_code, commune_name), ...) in code order
+    communes_by_district: dict[str, tuple[tuple[str, str], ...]]
 
     def communes_of(self, district_code: str) -> pd.DataFrame:
         """Return the registry communes of one district, in code order."""
@@ -69,4 +71,14 @@ def load_registry() -> Registry:
         dict(provinces),
         {code: (name, pc) for code, name, pc in districts},
         {code: (name, dc) for code, name, dc, _ in communes},
+        _group_communes(districts, communes),
     )
+
+
+def _group_communes(
+    districts: list[tuple[str, str, str]], communes: list[tuple[str, str, str, str]]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    grouped: dict[str, list[tuple[str, str]]] = {code: [] for code, _, _ in districts}
+    for code, name, district, _ in communes:
+        grouped[district].append((code, name))
+    return {d: tuple(sorted(v)) for d, v in grouped.items()}

@@ -28,9 +28,25 @@ _PANDAS_TYPES = {
 
 @dataclass
 class ParsedTable:
-    frame: pd.DataFrame  # excel_row + one typed column per contract column (null where unreadable)
+    # one dict per data row: excel_row + a parsed value per contract column (None if unreadable)
+    records: list[dict[str, object]]
     issues: list[Issue]
     headers: dict[str, str]  # column key -> header as written (or the contract label)
+
+
+def typed_frame(
+    spec: c.Sheet, records: list[dict[str, object]], extra: dict[str, str]
+) -> pd.DataFrame:
+    """Return the rows of many tables as one typed frame (one pandas construction per batch).
+
+    `extra` names context columns present in the records and their dtypes.
+    """
+    dtypes = {
+        **extra,
+        "excel_row": "int64",
+        **{col.key: _PANDAS_TYPES[col.type] for col in spec.columns},
+    }
+    return pd.DataFrame.from_records(records, columns=list(dtypes)).astype(dtypes)
 
 
 def _is_number(value: object) -> bool:
@@ -115,14 +131,9 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
             issue(rule, r, col.key, raw, detail)
         records.append(rec)
 
-    columns = ["excel_row", *(col.key for col in spec.columns)]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    frame = frame.astype(
-        {"excel_row": "int64", **{col.key: _PANDAS_TYPES[col.type] for col in spec.columns}}
-    )
     if spec.key == "communes":
-        issues.extend(_check_totals(table, total_rows, frame, headers, file))
-    return ParsedTable(frame, issues, headers)
+        issues.extend(_check_totals(table, total_rows, records, headers, file))
+    return ParsedTable(records, issues, headers)
 
 
 def _parse_cell(col: c.Column, raw: object, tick: bool, report_year: int | None) -> cells.Parsed:
@@ -145,7 +156,7 @@ def _parse_cell(col: c.Column, raw: object, tick: bool, report_year: int | None)
 def _check_totals(
     table: RawTable,
     total_rows: list[tuple[int, list[object]]],
-    frame: pd.DataFrame,
+    records: list[dict[str, object]],
     headers: dict[str, str],
     file: str,
 ) -> list[Issue]:
@@ -157,7 +168,7 @@ def _check_totals(
             if is_blank(raw):
                 continue
             value, rule = cells.parse_count(raw)
-            column_sum = int(frame[key].sum(skipna=True))
+            column_sum = sum(int(v) for v in (rec[key] for rec in records) if isinstance(v, int))
             if rule is None and value != column_sum:
                 out.append(
                     make_issue(

@@ -23,7 +23,7 @@ from ntm.transforms.issues import Issue, make_issue
 from ntm.transforms.reader import RawWorkbook, is_blank, read_workbook
 from ntm.transforms.registry import load_registry, strip_unit_prefix
 from ntm.transforms.ruleset import last_covered_year
-from ntm.transforms.tables import ParsedTable, parse_table
+from ntm.transforms.tables import ParsedTable, parse_table, typed_frame
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,43 @@ class SubmissionInfo:
     prepared_on: dt.date | None = None
 
 
+CONTEXT_DTYPES = {"file_index": "int64", "submitted_district": "string", "report_year": "Int64"}
+
+
+@dataclass(frozen=True)
+class BatchRows:
+    """The typed rows of every file validated together, each tagged with its file_index."""
+
+    communes: pd.DataFrame
+    models: pd.DataFrame
+
+    def of(self, sheet: str, index: int) -> pd.DataFrame:
+        """Return one file's rows of a sheet, without the batch context columns."""
+        frame: pd.DataFrame = getattr(self, sheet)
+        part = frame[frame["file_index"] == index]
+        return part.drop(columns=list(CONTEXT_DTYPES)).reset_index(drop=True)
+
+
 @dataclass
 class FileResult:
     path: Path
     file: str
     readable: bool
     info: SubmissionInfo | None = None
-    communes: pd.DataFrame | None = None  # excel_row + contract columns, typed
-    models: pd.DataFrame | None = None
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> name as written
+    batch: BatchRows | None = None  # the rows of the batch this file was validated in
+    index: int = -1  # this file's file_index in that batch
+
+    @property
+    def communes(self) -> pd.DataFrame | None:
+        """Return the typed commune rows of an accepted file (excel_row + contract columns)."""
+        return self.batch.of("communes", self.index) if self.accepted and self.batch else None
+
+    @property
+    def models(self) -> pd.DataFrame | None:
+        """Return the typed model rows of an accepted file."""
+        return self.batch.of("models", self.index) if self.accepted and self.batch else None
 
     @property
     def errors(self) -> list[Issue]:
@@ -86,17 +113,22 @@ def validate_files(paths: Sequence[Path], names: Sequence[str] | None = None) ->
                 result.issues.extend(parsed.issues)
             tables[spec.key].append(parsed)
         results.append(result)
-    _check_batch(results, tables["communes"], communes_schema.CommuneRows, communes_schema.ANCHORS)
-    _check_batch(results, tables["models"], models_schema.ModelRows, models_schema.ANCHORS)
+    frames = {
+        spec.key: _check_batch(results, tables[spec.key], spec, schema, anchors)
+        for spec, schema, anchors in (
+            (c.COMMUNES, communes_schema.CommuneRows, communes_schema.ANCHORS),
+            (c.MODELS, models_schema.ModelRows, models_schema.ANCHORS),
+        )
+    }
     for result, parsed in zip(results, tables["communes"], strict=True):
         if parsed is not None and result.info is not None:
             result.issues.extend(_check_coverage(result, parsed))
-    for result, ptab, mtab in zip(results, tables["communes"], tables["models"], strict=True):
+    rows = BatchRows(frames["communes"], frames["models"])
+    for i, result in enumerate(results):
         rank = {None: 0, result.sheets.get("communes"): 2, result.sheets.get("models"): 3}
-        result.issues.sort(key=lambda i: (rank.get(i.sheet, 1), i.row or 0))
-        if result.accepted and ptab is not None and mtab is not None:
-            result.communes = ptab.frame
-            result.models = mtab.frame
+        result.issues.sort(key=lambda issue: (rank.get(issue.sheet, 1), issue.row or 0))
+        if tables["communes"][i] is not None and tables["models"][i] is not None:
+            result.batch, result.index = rows, i
     return results
 
 
@@ -192,28 +224,33 @@ def _opt(value: object) -> str | None:
 def _check_batch(
     results: list[FileResult],
     parsed: list[ParsedTable | None],
+    spec: c.Sheet,
     schema: type,
     anchors: dict[str, str],
-) -> None:
-    """Validate the rows of every file in one pandera call and add the issues per file."""
-    frames = []
+) -> pd.DataFrame:
+    """Validate the rows of every file in one pandera call; add the issues per file.
+
+    Returns the batch frame: the typed rows of every file with its file_index.
+    """
+    records: list[dict[str, object]] = []
     for i, (result, table) in enumerate(zip(results, parsed, strict=True)):
-        if table is None or table.frame.empty:
+        if table is None:
             continue
-        frame = table.frame.copy()
-        frame.insert(0, "file_index", i)
         info = result.info
-        frame.insert(2, "submitted_district", info.district_code if info else None)
-        frame.insert(3, "report_year", info.year if info else None)
-        frames.append(frame)
-    if not frames:
-        return
-    batch = pd.concat(frames, ignore_index=True)
-    batch = batch.astype({"submitted_district": "string", "report_year": "Int64"})
+        context = {
+            "file_index": i,
+            "submitted_district": info.district_code if info else None,
+            "report_year": info.year if info else None,
+        }
+        records.extend({**context, **rec} for rec in table.records)
+    batch = typed_frame(spec, records, CONTEXT_DTYPES)
+    if batch.empty:
+        return batch
     for failure in failures(schema, batch, anchors):
         results[failure.file_index].issues.append(
             _issue_for(failure, results[failure.file_index], parsed[failure.file_index], batch)
         )
+    return batch
 
 
 def _issue_for(
@@ -259,28 +296,27 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
     """Return the issues comparing the listed communes with the registry's for the district."""
     assert result.info is not None
     reg = load_registry()
-    expected = reg.communes_of(result.info.district_code)
+    expected = reg.communes_by_district.get(result.info.district_code, ())
     sheet = result.sheets["communes"]
-    frame = parsed.frame
     out: list[Issue] = []
-    if frame.empty:
+    if not parsed.records:
         if len(expected):
             out.append(
                 make_issue("communes_empty", file=result.file, sheet=sheet, detail=len(expected))
             )
         return out
-    listed = set(frame["commune_code"].dropna())
-    for code, name in zip(expected["commune_code"], expected["commune_name"], strict=True):
+    listed = {rec["commune_code"] for rec in parsed.records}
+    for code, name in expected:
         if code not in listed:
             out.append(
                 make_issue(
                     "commune_not_listed", file=result.file, sheet=sheet, value=code, detail=name
                 )
             )
-    names = frame.dropna(subset=["commune_code", "commune_name"])
-    for row, code, name in zip(
-        names["excel_row"], names["commune_code"], names["commune_name"], strict=True
-    ):
+    for rec in parsed.records:
+        row, code, name = rec["excel_row"], rec["commune_code"], rec["commune_name"]
+        if not (isinstance(code, str) and isinstance(name, str)):
+            continue
         found = reg.commune_by_code.get(code)
         if found and strip_unit_prefix(name) != strip_unit_prefix(found[0]):
             out.append(
@@ -288,7 +324,7 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
                     "commune_name_mismatch",
                     file=result.file,
                     sheet=sheet,
-                    row=int(row),
+                    row=int(str(row)),
                     column=parsed.headers["commune_name"],
                     value=name,
                     detail=found[0],

@@ -1,65 +1,8 @@
 -- one row per reported commune, year and condition (C1..C8 basic, A1..A4 advanced)
 with
 
-communes as (
-    select * from intermediate.int_communes_in_force
-),
-
-previous_year as (
-    select * from intermediate.int_commune_previous_year_joined
-),
-
-models as (
-    select * from intermediate.int_commune_models_counted
-),
-
-rulesets as (
-    select * from intermediate.int_rulesets_by_year
-),
-
-model_totals as (
-    select
-        year,
-        commune_code,
-        sum(effective_models) as effective_models
-    from models
-    group by year, commune_code
-),
-
 inputs as (
-    select
-        communes.*,
-        previous_year.has_previous_year,
-        previous_year.previous_social_order_crimes,
-        previous_year.previous_social_evil_cases,
-        rulesets.* exclude (rulesets.year),
-        coalesce(model_totals.effective_models, 0) as effective_models,
-        coalesce(required_type.effective_models, 0) as effective_models_of_required_type,
-        case
-            when communes.villages_total > 0
-                then communes.villages_safe / communes.villages_total
-        end as safe_village_share,
-        format(
-            'villages_safe={}, villages_total={}',
-            communes.villages_safe,
-            communes.villages_total
-        ) as observed_villages
-    from communes
-    inner join rulesets
-        on communes.year = rulesets.year
-    inner join previous_year
-        on
-            communes.commune_code = previous_year.commune_code
-            and communes.year = previous_year.year
-    left join model_totals
-        on
-            communes.commune_code = model_totals.commune_code
-            and communes.year = model_totals.year
-    left join models as required_type
-        on
-            communes.commune_code = required_type.commune_code
-            and communes.year = required_type.year
-            and rulesets.adv_required_model_type = required_type.model_type
+    select * from intermediate.int_commune_inputs_joined
 ),
 
 c1_governance as (
@@ -166,24 +109,46 @@ c5_crime_contained as (
     from inputs
 ),
 
-c6_safe_villages as (
+-- C6 and A2 ask the same question of the villages, each against its own share
+safe_village_levels as (
+    select
+        levels.level,
+        levels.condition,
+        levels.condition_order
+    from (
+        values
+        ('basic', 'C6_safe_villages', 6),
+        ('advanced', 'A2_safe_villages_90', 10)
+    ) as levels (level, condition, condition_order)
+),
+
+safe_village_shares as (
+    select
+        inputs.*,
+        safe_village_levels.*,
+        case safe_village_levels.level
+            when 'basic' then inputs.min_safe_village_share
+            else inputs.adv_min_safe_village_share
+        end as required_share
+    from inputs
+    cross join safe_village_levels
+),
+
+safe_villages as (
     select
         *,
-        'basic' as level,
-        'C6_safe_villages' as condition,
-        6 as condition_order,
         case
             when safe_village_share is null then 'unknown'
-            when safe_village_share >= min_safe_village_share then 'pass'
+            when safe_village_share >= required_share then 'pass'
             else 'fail'
         end as outcome,
-        observed_villages
+        format('villages_safe={}, villages_total={}', villages_safe, villages_total)
         || coalesce(format(' ({:g}%)', round(100 * safe_village_share, 1)), '') as observed,
-        format('>= {:g}%', round(100 * min_safe_village_share, 1)) as threshold,
+        format('>= {:g}%', round(100 * required_share, 1)) as threshold,
         greatest(
-            0, ceil(round(min_safe_village_share * villages_total, 9)) - villages_safe
+            0, ceil(round(required_share * villages_total, 9)) - villages_safe
         )::integer as villages_needed
-    from inputs
+    from safe_village_shares
 ),
 
 c7_commune_police as (
@@ -256,26 +221,6 @@ a1_crime_reduced as (
     from inputs
 ),
 
-a2_safe_villages_90 as (
-    select
-        *,
-        'advanced' as level,
-        'A2_safe_villages_90' as condition,
-        10 as condition_order,
-        case
-            when safe_village_share is null then 'unknown'
-            when safe_village_share >= adv_min_safe_village_share then 'pass'
-            else 'fail'
-        end as outcome,
-        observed_villages
-        || coalesce(format(' ({:g}%)', round(100 * safe_village_share, 1)), '') as observed,
-        format('>= {:g}%', round(100 * adv_min_safe_village_share, 1)) as threshold,
-        greatest(
-            0, ceil(round(adv_min_safe_village_share * villages_total, 9)) - villages_safe
-        )::integer as villages_needed
-    from inputs
-),
-
 a3_camera_and_two_models as (
     select
         *,
@@ -331,15 +276,13 @@ unioned as (
     union all by name
     select * from c5_crime_contained
     union all by name
-    select * from c6_safe_villages
+    select * from safe_villages
     union all by name
     select * from c7_commune_police
     union all by name
     select * from c8_typical_model
     union all by name
     select * from a1_crime_reduced
-    union all by name
-    select * from a2_safe_villages_90
     union all by name
     select * from a3_camera_and_two_models
     union all by name

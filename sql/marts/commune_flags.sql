@@ -2,7 +2,7 @@
 with
 
 assessment as (
-    select * from marts.commune_assessment
+    select * from intermediate.int_communes_assessed
 ),
 
 conditions as (

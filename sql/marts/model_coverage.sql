@@ -6,7 +6,7 @@ districts as (
 ),
 
 district_summary as (
-    select * from marts.district_summary
+    select * from intermediate.int_districts_summarised
 ),
 
 provinces as (

@@ -1,99 +1,26 @@
 -- one row per year with an accepted submission, over the provinces in scope
 with
 
-province_summary as (
-    select * from marts.province_summary
-),
-
-rulesets as (
-    select * from intermediate.int_rulesets_by_year
-),
-
-summed as (
-    select
-        year,
-        count(*) as provinces_in_scope,
-        sum(districts_expected)::bigint as districts_in_scope,
-        sum(communes_expected)::bigint as communes_in_scope,
-        sum(districts_reported)::bigint as districts_reported,
-        sum(districts_on_time)::bigint as districts_on_time,
-        sum(districts_late)::bigint as districts_late,
-        sum(districts_rejected)::bigint as districts_rejected,
-        sum(districts_missing)::bigint as districts_missing,
-        sum(communes_expected)::bigint as communes_expected,
-        sum(communes_reported)::bigint as communes_reported,
-        sum(communes_meeting)::bigint as communes_meeting,
-        sum(communes_meeting_advanced)::bigint as communes_meeting_advanced,
-        sum(communes_falling_short)::bigint as communes_falling_short,
-        sum(communes_not_assessable)::bigint as communes_not_assessable,
-        sum(communes_not_reported)::bigint as communes_not_reported,
-        sum(social_order_crimes)::bigint as social_order_crimes,
-        sum(social_order_crimes_2019)::bigint as social_order_crimes_2019,
-        sum(social_order_crimes_like_for_like)::bigint as social_order_crimes_like_for_like,
-        sum(districts_crime_reduction_pass)::bigint as districts_crime_reduction_pass,
-        sum(districts_crime_reduction_fail)::bigint as districts_crime_reduction_fail,
-        sum(districts_crime_reduction_unknown)::bigint as districts_crime_reduction_unknown,
-        sum(security_teams)::bigint as security_teams,
-        sum(mediation_teams)::bigint as mediation_teams,
-        sum(fire_teams)::bigint as fire_teams,
-        sum(interfamily_groups)::bigint as interfamily_groups,
-        sum(cameras)::bigint as cameras
-    from province_summary
-    group by year
+rolled_up as (
+    select * from intermediate.int_district_summaries_rolled_up
 ),
 
 final as (
     select
-        summed.year,
-        summed.provinces_in_scope,
-        summed.districts_in_scope,
-        summed.communes_in_scope,
-        summed.districts_reported,
-        summed.districts_on_time,
-        summed.districts_late,
-        summed.districts_rejected,
-        summed.districts_missing,
-        summed.communes_expected,
-        summed.communes_reported,
-        summed.communes_meeting,
-        summed.communes_meeting_advanced,
-        summed.communes_falling_short,
-        summed.communes_not_assessable,
-        summed.communes_not_reported,
-        summed.communes_meeting / nullif(summed.communes_expected, 0) as pct_meeting,
-        summed.communes_meeting_advanced
-        / nullif(summed.communes_expected, 0) as pct_meeting_advanced,
-        rulesets.target_year,
-        rulesets.target_pct_meeting,
-        rulesets.target_pct_meeting_advanced,
-        greatest(
-            0,
-            ceil(round(rulesets.target_pct_meeting * summed.communes_expected, 9))
-            - summed.communes_meeting
-        )::bigint as communes_needed,
-        greatest(
-            0,
-            ceil(round(rulesets.target_pct_meeting_advanced * summed.communes_expected, 9))
-            - summed.communes_meeting_advanced
-        )::bigint as communes_needed_advanced,
-        summed.social_order_crimes,
-        summed.social_order_crimes_2019,
-        summed.social_order_crimes_like_for_like,
-        summed.districts_crime_reduction_pass,
-        summed.districts_crime_reduction_fail,
-        summed.districts_crime_reduction_unknown,
-        summed.districts_crime_reduction_pass / nullif(
-            summed.districts_crime_reduction_pass + summed.districts_crime_reduction_fail, 0
-        ) as pct_districts_crime_reduction,
-        summed.security_teams,
-        summed.mediation_teams,
-        summed.fire_teams,
-        summed.interfamily_groups,
-        summed.cameras,
-        rulesets.ruleset
-    from summed
-    inner join rulesets
-        on summed.year = rulesets.year
+        year,
+        provinces_in_scope,
+        districts_expected as districts_in_scope,
+        communes_expected as communes_in_scope,
+        * exclude (
+            level,
+            year,
+            province_code,
+            province_name,
+            provinces_in_scope,
+            districts_expected
+        )
+    from rolled_up
+    where level = 'nation'
 )
 
 select * from final
