@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
 from ntm.transforms import pipeline
 from ntm.transforms.summary import province_table_markdown
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 
 def publish_run_artifacts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunSummary) -> None:

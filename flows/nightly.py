@@ -6,19 +6,21 @@ Thin wiring only: every step is a function of ntm.transforms.pipeline.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from typing import Any
 
 import duckdb
-from ntm.flows.artifacts import publish_run_artifacts
-from ntm.transforms import pipeline
-from ntm.transforms.inbox import Received, scan
-from ntm.transforms.validate import FileResult, validate_files
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from ntm.flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
+from ntm.transforms import pipeline
+from ntm.transforms.inbox import Received, scan
+from ntm.transforms.reports import province_years
+from ntm.transforms.validate import FileResult, validate_files
 
 # Connections and frames are not inputs worth hashing: no task result caching.
 # Steps that touch files retry: a network share or a busy disk fails transiently.
@@ -42,10 +44,9 @@ def commit_batch(
     received: list[Received],
     results: list[FileResult],
     summary: pipeline.RunSummary,
-) -> pipeline.RunSummary:
-    """Return the run summary after recording the batch and rebuilding the marts."""
+) -> None:
+    """Record the batch and rebuild the marts; the summary is filled in place."""
     pipeline.commit_batch(con, received, results, summary)
-    return summary
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -60,6 +61,27 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
     """Return the path of the freshly published snapshot."""
     pipeline.publish(con, settings)
     return str(settings.published)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def write_feedback(
+    settings: Settings,
+    received: list[Received],
+    results: list[FileResult],
+    summary: pipeline.RunSummary,
+) -> int:
+    """Return how many feedback workbooks were written for files with issues."""
+    return len(pipeline.write_feedback_for(settings, received, results, summary.submissions))
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def write_reports(
+    con: duckdb.DuckDBPyConnection, settings: Settings, pairs: list[tuple[str, int]]
+) -> float:
+    """Return the seconds spent writing the province reports of these province-years."""
+    started = time.perf_counter()
+    pipeline.write_reports_for(con, settings, pairs)
+    return time.perf_counter() - started
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -90,11 +112,15 @@ def nightly(home: str | None = None) -> dict[str, Any]:
     with pipeline.writing(settings) as con:
         received = take_inbox(settings, con)
         results = validate_received(received)
-        summary = commit_batch(con, received, results, summary)
+        commit_batch(con, received, results, summary)
         clear_inbox(received)
         publish(con, settings)
         publish_run_artifacts(con, summary)
-    return _counts(summary)
+        write_feedback(settings, received, results, summary)
+        pairs = pipeline.report_pairs(con, summary.changed)
+        summary.years_recomputed = sorted({year for _, year in pairs})
+        reports_seconds = write_reports(con, settings, pairs)
+    return {**_counts(summary), "reports": len(pairs), "reports_seconds": reports_seconds}
 
 
 @flow(name="backfill")
@@ -119,8 +145,10 @@ def backfill(
         rebuild_marts(con, summary)
         publish(con, settings)
         publish_run_artifacts(con, summary)
-    summary.years_recomputed = list(range(from_year, to_year + 1))
-    return _counts(summary)
+        summary.years_recomputed = list(range(from_year, to_year + 1))
+        pairs = province_years(con, summary.years_recomputed)
+        reports_seconds = write_reports(con, settings, pairs)
+    return {**_counts(summary), "reports": len(pairs), "reports_seconds": reports_seconds}
 
 
 @flow(name="validate-inbox")

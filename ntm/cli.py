@@ -222,6 +222,30 @@ def demo(home: HomeOption = None) -> None:
 
 
 @app.command()
+def report(
+    year: Annotated[int, typer.Option("--year", help="Reporting year.")],
+    province: Annotated[str | None, typer.Option("--province", help="2-digit code.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Write the province reports (Excel and HTML) of a year from the published snapshot."""
+    import duckdb
+
+    from ntm.transforms.names import pad_code
+    from ntm.transforms.reports import province_years, write_reports
+
+    settings = Settings.from_env(home)
+    if not settings.published.exists():
+        err.print(f"[red]No snapshot at {settings.published}: run `ntm run` first.[/red]")
+        raise typer.Exit(2)
+    code = pad_code(province, 2) if province else None
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        pairs = [(code, year)] if code else province_years(con, [year])
+        written = write_reports(con, settings.reports, pairs)
+    for path in written:
+        console.print(str(path))
+
+
+@app.command()
 def submissions(
     district: Annotated[str, typer.Option("--district", help="3-digit district code.")],
     year: Annotated[int | None, typer.Option("--year")] = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import duckdb
 import pytest
@@ -130,9 +131,8 @@ def test_validate_needs_neither_prefect_nor_the_warehouse(tmp_path):
 
 
 def test_withdraw_and_submissions_commands_show_the_ledger(tmp_path, monkeypatch):
-    from ntm.transforms import pipeline
-
     from ntm.settings import Settings
+    from ntm.transforms import pipeline
 
     settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
     Book().write(settings.inbox / "first.xlsx")
@@ -152,3 +152,21 @@ def test_withdraw_and_submissions_commands_show_the_ledger(tmp_path, monkeypatch
     assert "withdrawn" in listing.output and "accepted" in listing.output
     again = runner.invoke(app, ["withdraw", "2", *home])
     assert again.exit_code == 1 and "withdrawn" in again.output
+
+
+def test_report_command_writes_the_province_reports_from_the_snapshot(tmp_path):
+    from ntm.settings import Settings
+    from ntm.transforms import pipeline
+
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    Book().write(settings.inbox / "a.xlsx")
+    os.utime(settings.inbox / "a.xlsx", (1700000000, 1700000000))
+    pipeline.run_once(settings, "run-1")
+    # the run wrote the reports of the years it touched: 2023, and 2024 (compared with 2023)
+    touched = sorted(p.name for p in settings.reports.rglob("*.xlsx"))
+    assert touched == ["bao-cao-19-2_14_2023.xlsx", "bao-cao-19-2_14_2024.xlsx"]
+    shutil.rmtree(settings.reports)
+    result = runner.invoke(app, ["report", "--year", "2023", "--home", str(settings.home)])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in settings.reports.rglob("*.*"))
+    assert written == ["bao-cao-19-2_14_2023.html", "bao-cao-19-2_14_2023.xlsx"]

@@ -16,16 +16,18 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from ntm.settings import Settings
 from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.inbox import Received, archive, scan
 from ntm.transforms.load import BatchOutcome, known_files, record_batch, reparse
 from ntm.transforms.lock import writer_lock
 from ntm.transforms.publish import publish_snapshot
+from ntm.transforms.reports import write_reports
+from ntm.transforms.reports.feedback import write_feedback
 from ntm.transforms.sqlrunner import build_models
 from ntm.transforms.validate import FileResult, validate_files
 from ntm.transforms.warehouse import connect
-
-from ntm.settings import Settings
 
 
 @dataclass
@@ -183,6 +185,53 @@ def reparse_archive(con: duckdb.DuckDBPyConnection, files: pd.DataFrame) -> set[
         return reparse(con, [int(i) for i in files["submission_id"]], results)
 
 
+def report_pairs(
+    con: duckdb.DuckDBPyConnection, changed: set[tuple[str, int]]
+) -> list[tuple[str, int]]:
+    """Return the (province, year) reports a change touches: its years (Y, Y+1; all after the
+    baseline) for the provinces of the districts that changed."""
+    if not changed:
+        return []
+    first, last, baseline = con.execute(
+        "select min(first_year), max(last_year), min(baseline_year) from ref.rulesets"
+    ).fetchall()[0]
+    province_of = dict(
+        con.execute("select district_code, province_code from ref.districts").fetchall()
+    )
+    pairs = {
+        (province_of[district], y)
+        for district, year in changed
+        for y in affected_years({(district, year)}, baseline, last)
+        if y >= first
+    }
+    return sorted(pairs)
+
+
+def write_reports_for(
+    con: duckdb.DuckDBPyConnection, settings: Settings, pairs: Sequence[tuple[str, int]]
+) -> list[Path]:
+    """Write the province reports (Excel and HTML) of these province-years."""
+    return write_reports(con, settings.reports, pairs)
+
+
+def write_feedback_for(
+    settings: Settings,
+    received: Sequence[Received],
+    results: Sequence[FileResult],
+    submissions: pd.DataFrame,
+) -> list[Path]:
+    """Write a feedback workbook for every recorded file with issues, named by submission."""
+    written = []
+    for rec, res, sid, status in zip(
+        received, results, submissions["submission_id"], submissions["status"], strict=True
+    ):
+        if status == "duplicate" or not res.issues:
+            continue
+        out = settings.feedback / f"{int(sid)}-{Path(rec.name).stem}.feedback.xlsx"
+        written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
+    return written
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
     """Recompute every mart from raw and log the run, in one transaction."""
     with transaction(con):
@@ -201,4 +250,6 @@ def run_once(settings: Settings, run_id: str, flow: str = "nightly") -> RunSumma
         commit_batch(con, received, results, summary)
         clear_inbox(received)
         publish(con, settings)
+        write_feedback_for(settings, received, results, summary.submissions)
+        write_reports_for(con, settings, report_pairs(con, summary.changed))
     return summary

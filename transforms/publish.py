@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from ntm.transforms.snapshot_extras import add_text_twins, export_parquet
+
 PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 # Written in the oldest storage format current BI bundles (DuckDB 1.0 and
 # later) can open; newer features of the working file are not needed here.
@@ -18,7 +20,7 @@ def _quote(path: Path) -> str:
 
 
 def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Copy ref, ops and marts into a new DuckDB file and atomically replace target with it."""
+    """Replace target atomically with a copy of ref, ops and marts; export the marts as Parquet."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -37,9 +39,12 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
                 # names come from the catalogue of our own warehouse
                 source = f'{schema}."{table}"'
                 con.execute(f"create table snapshot.{source} as from {source}")
+        # BI tools that cannot read LIST columns get a text twin of each
+        add_text_twins(con, "snapshot.marts")
     finally:
         con.execute("detach snapshot")
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
+    export_parquet(con, target.parent / "parquet")
     return target

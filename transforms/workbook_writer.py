@@ -51,6 +51,12 @@ class SheetData:
     # absolute row indexes written in bold (titles, header)
     bold_rows: frozenset[int] = field(default_factory=frozenset)
     column_widths: Mapping[int, float] = field(default_factory=dict)
+    # xlsx only (ignored for .xls/.ods): absolute (row, col) -> background colour
+    # such as "#FFC7CE", and -> the text of a cell comment (note)
+    fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    comments: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    # xlsx only: freeze the rows above this absolute row index (0: nothing frozen)
+    freeze_rows: int = 0
 
 
 Rows = Sequence[Sequence[Cell]]
@@ -137,11 +143,30 @@ def _write_xlsx(
     datetime_fmt = wb.add_format({"num_format": DATETIME_FORMAT})
     bold = wb.add_format({"bold": True})
     bold_wrap = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    # formats with a fill are made only when a sheet asks for one, so workbooks
+    # without fills keep the same bytes
+    filled: dict[tuple[str, str], Any] = {}
+
+    def with_fill(kind: str, colour: str) -> Any:
+        key = (kind, colour)
+        if key not in filled:
+            props: dict[str, Any] = {"bg_color": colour, "pattern": 1}
+            if kind == "bold":
+                props.update(bold=True, text_wrap=True, valign="top")
+            elif kind == "date":
+                props["num_format"] = DATE_FORMAT
+            elif kind == "datetime":
+                props["num_format"] = DATETIME_FORMAT
+            filled[key] = wb.add_format(props)
+        return filled[key]
+
     for sheet in sheets:
         ws = wb.add_worksheet(sheet.name)
         merged = _covered(sheet)
         for col, width in sheet.column_widths.items():
             ws.set_column(col, col, width)
+        if sheet.freeze_rows:
+            ws.freeze_panes(sheet.freeze_rows, 0)
         for i, row in enumerate(sheet.rows):
             r = sheet.start_row + i
             row_fmt = bold_wrap if r in sheet.bold_rows else None
@@ -150,6 +175,27 @@ def _write_xlsx(
                 if merged and (r, c) in merged:
                     continue
                 if _is_blank(value):
+                    continue
+                fill = sheet.fills.get((r, c)) if sheet.fills else None
+                if fill:
+                    kind = "bold" if row_fmt is not None else "plain"
+                    if isinstance(value, dt.datetime):
+                        kind = "datetime"
+                    elif isinstance(value, dt.date):
+                        kind = "date"
+                    fmt = with_fill(kind, fill)
+                    if isinstance(value, str):
+                        ws.write_string(r, c, value, fmt)
+                    elif isinstance(value, bool):
+                        ws.write_boolean(r, c, value, fmt)
+                    elif isinstance(value, int | float):
+                        ws.write_number(r, c, value, fmt)
+                    elif isinstance(value, dt.date):
+                        ws.write_datetime(r, c, value, fmt)
+                    else:
+                        raise TypeError(
+                            f"cannot write {type(value).__name__} at {sheet.name}!{r},{c}"
+                        )
                     continue
                 if isinstance(value, str):
                     ws.write_string(r, c, value, row_fmt)
@@ -175,6 +221,11 @@ def _write_xlsx(
                 ws.write_string(r1, c1, text, fmt)
         for v in sheet.validations:
             ws.data_validation(v.first_row, v.first_col, v.last_row, v.last_col, dict(v.options))
+        for (r, c), colour in sheet.fills.items():
+            if _is_blank(_value_at(sheet, r, c)) and (r, c) not in merged:
+                ws.write_blank(r, c, None, with_fill("plain", colour))
+        for (r, c), text in sheet.comments.items():
+            ws.write_comment(r, c, text, {"x_scale": 2.5, "y_scale": 2.0})
     wb.close()
 
 

@@ -1,0 +1,120 @@
+"""The naive baseline the benchmark compares against (not used by the pipeline).
+
+What a first version would do: `pandas.read_excel` per file with the default
+engine for its format, pandera once per file, and row-by-row inserts through
+SQLAlchemy. It reuses the project's contract logic (header detection, cell
+parsing, schemas) so that only the approach differs, not the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+from ntm.schemas import communes as communes_schema
+from ntm.schemas import models as models_schema
+from ntm.schemas.common import failures
+from ntm.transforms import contract as c
+from ntm.transforms.reader import RawWorkbook, _match_sheets, _read_info, _read_table
+from ntm.transforms.sqlrunner import build_models
+from ntm.transforms.tables import parse_table, typed_frame
+from ntm.transforms.validate import CONTEXT_DTYPES, _parse_info
+from ntm.transforms.warehouse import connect
+
+
+def _cells(frame: pd.DataFrame) -> list[list[Any]]:
+    return [
+        ["" if isinstance(v, float) and math.isnan(v) else v for v in row]
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _read(path: Path) -> RawWorkbook:
+    sheets = pd.read_excel(path, sheet_name=None, header=None)  # default engine per format
+    raw = RawWorkbook(file=path.name)
+    found = _match_sheets(list(sheets))
+    for spec in c.SHEETS:
+        name = found.get(spec.key)
+        if name is None:
+            continue
+        rows = _cells(sheets[name])
+        if spec is c.INFO:
+            raw.info_sheet, raw.info = name, _read_info(rows)
+        else:
+            table = _read_table(rows, name, spec, raw.file, raw.issues)
+            if table is not None:
+                raw.tables[spec.key] = table
+    return raw
+
+
+def _insert_rows(conn: Any, table: str, frame: pd.DataFrame) -> None:
+    cols = list(frame.columns)
+    sql = text(
+        f"insert into {table} ({', '.join(cols)}) values ({', '.join(':' + c for c in cols)})"  # noqa: S608
+    )
+    for record in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        conn.execute(sql, record)
+
+
+def run_baseline(inbox: Path, warehouse: Path) -> int:
+    """Load every workbook of the inbox the naive way; return how many were accepted."""
+    connect(warehouse).close()  # same layout as the pipeline's warehouse
+    engine = create_engine(f"duckdb:///{warehouse}")
+    accepted = 0
+    with engine.begin() as conn:
+        for sid, path in enumerate(sorted(inbox.iterdir()), start=1):
+            raw = _read(path)
+            issues = list(raw.issues)
+            info = _parse_info(raw, issues)
+            ok = info is not None and not issues
+            frames = {}
+            for spec, schema, anchors in (
+                (c.COMMUNES, communes_schema.CommuneRows, communes_schema.ANCHORS),
+                (c.MODELS, models_schema.ModelRows, models_schema.ANCHORS),
+            ):
+                table = raw.tables.get(spec.key)
+                if table is None or info is None:
+                    ok = False
+                    continue
+                parsed = parse_table(table, spec, raw.file, info.year)
+                context = {
+                    "file_index": 0,
+                    "submitted_district": info.district_code,
+                    "report_year": info.year,
+                }
+                frame = typed_frame(
+                    spec, [{**context, **r} for r in parsed.records], CONTEXT_DTYPES
+                )
+                ok = ok and not parsed.issues and not failures(schema, frame, anchors)
+                frames[spec.key] = frame.drop(columns=list(CONTEXT_DTYPES))
+            conn.execute(
+                text(
+                    "insert into ops.submissions (submission_id, file_name, sha256, received_at,"
+                    " run_id, district_code, year, status, error_count, warning_count,"
+                    " archive_path) values (:id, :name, '', :at, 'baseline', :d, :y, :s, 0, 0, '')"
+                ),
+                {
+                    "id": sid,
+                    "name": path.name,
+                    "at": dt.datetime.now(dt.UTC),
+                    "d": info.district_code if info else None,
+                    "y": info.year if info else None,
+                    "s": "accepted" if ok else "rejected",
+                },
+            )
+            if not ok:
+                continue
+            accepted += 1
+            for key, table_name in (("communes", "raw.communes"), ("models", "raw.models")):
+                rows = frames[key].rename(columns={"excel_row": "row_number"})
+                _insert_rows(conn, table_name, rows.assign(submission_id=sid))
+    engine.dispose()
+    con = connect(warehouse)
+    build_models(con)
+    con.close()
+    return accepted

@@ -1,0 +1,219 @@
+"""`make bench`: national-scale figures, printed, against the targets of issue 6.
+
+Generates (once, cached in bench/out/) every district of the registry for
+2019-2025 with the demo generator, starts a Prefect server on loopback, and
+measures each scenario in a fresh subprocess: median wall time of the
+operation over several runs and the peak RSS of the process. The naive
+baseline (bench/baseline.py) runs in the same session for the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+DATA = OUT / "national"
+YEARS = range(2019, 2026)
+SEED = 20251
+RESUBMIT_DISTRICT = "119"
+
+TARGETS = {  # scenario -> (seconds, description)
+    "a": (10.0, "cold run, one year (696 files), nightly flow, API up"),
+    "b": (60.0, "cold run, seven years (4,872 files)"),
+    "c": (3.0, "rerun with nothing new"),
+    "d": (5.0, "one district resubmits one year into the full warehouse"),
+    "e": (1.0, "`ntm validate` on one district file, whole process"),
+}
+MAX_RSS_MB = 1536
+
+
+# --- data ------------------------------------------------------------------------
+
+
+def ensure_data() -> None:
+    """Generate the national dataset once (about a minute); later runs reuse it."""
+    stamp = DATA / f".complete-{SEED}"
+    if stamp.exists():
+        return
+    from ntm.transforms.demo import generate_district_files
+    from ntm.transforms.registry import load_registry
+
+    shutil.rmtree(DATA, ignore_errors=True)
+    codes = list(load_registry().districts["district_code"])
+    started = time.perf_counter()
+    for year in YEARS:
+        generate_district_files(DATA / str(year), codes, [year], SEED)
+    print(
+        f"generated {len(codes) * len(YEARS):,} workbooks in {time.perf_counter() - started:.0f} s"
+    )
+    stamp.touch()
+
+
+def fill_inbox(home: Path, years: list[int]) -> Path:
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    for year in years:
+        for f in (DATA / str(year)).iterdir():
+            shutil.copy2(f, inbox / f.name)  # keeps the modification time (received_at)
+    return inbox
+
+
+def resubmission(home: Path) -> None:
+    """Drop a corrected workbook of one district for 2023 (new bytes, same district and year)."""
+    from ntm.transforms.demo import generate_district_files
+
+    generate_district_files(home / "inbox", [RESUBMIT_DISTRICT], [2023], SEED + 1)
+    for f in (home / "inbox").iterdir():
+        os.utime(f, (time.time() - 60,) * 2)
+
+
+# --- child: one measured operation in a fresh process ------------------------------------
+
+
+def child(op: str, home: Path) -> None:
+    """Run one operation and print its wall time and the process's peak RSS as JSON."""
+    os.environ["NTM_SETTLE_SECONDS"] = "0"
+    if op == "baseline":
+        from bench.baseline import run_baseline
+
+        run: Callable[[], object] = lambda: run_baseline(home / "inbox", home / "baseline.duckdb")  # noqa: E731
+    else:
+        from ntm.flows.nightly import nightly
+
+        run = lambda: nightly(home=str(home))  # noqa: E731
+    started = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak}))
+
+
+def measure(op: str, home: Path, env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, str(HERE / "run.py"), "_child", op, str(home)],
+        env={**env, "PYTHONPATH": str(HERE.parent)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{op} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_validate(path: Path) -> dict[str, float]:
+    ntm = str(Path(sys.executable).with_name("ntm"))
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", ntm, "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(done.stderr)
+    peak_kb = float(done.stderr.strip().splitlines()[-1])
+    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024}
+
+
+# --- scenarios ------------------------------------------------------------------------
+
+
+def scenario(name: str, repeat: int, env: dict[str, str], work: Path) -> list[dict[str, float]]:
+    runs = []
+    for i in range(repeat):
+        home = work / f"{name}-{i}"
+        shutil.rmtree(home, ignore_errors=True)
+        if name == "a":
+            fill_inbox(home, [2023])
+            runs.append(measure("nightly", home, env))
+        elif name == "baseline":
+            fill_inbox(home, [2023])
+            runs.append(measure("baseline", home, env))
+        elif name in ("b", "c", "d"):
+            base = work / "b-full"
+            if name == "b" or not base.exists():
+                shutil.rmtree(base, ignore_errors=True)
+                fill_inbox(base, list(YEARS))
+                result = measure("nightly", base, env)
+                if name == "b":
+                    runs.append(result)
+                    continue
+            shutil.copytree(base, home)
+            if name == "d":
+                resubmission(home)
+            runs.append(measure("nightly", home, env))
+        elif name == "e":
+            sample = sorted((DATA / "2023").glob("*.xlsx"))[0]
+            runs.append(measure_validate(sample))
+        shutil.rmtree(home, ignore_errors=True)
+    return runs
+
+
+def summarise(runs: list[dict[str, float]]) -> tuple[float, float]:
+    return (
+        statistics.median(r["seconds"] for r in runs),
+        max(r["peak_rss_mb"] for r in runs),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (median)")
+    parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. 'ae'")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args()
+
+    ensure_data()
+    from ntm.flows.local_server import local_server
+
+    work = Path(tempfile.mkdtemp(prefix="ntm-bench-"))
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; work dir {work}")
+    results: dict[str, tuple[float, float]] = {}
+    with local_server(work / "prefect", work / "server.log") as env:
+        for name in args.only:
+            results[name] = summarise(scenario(name, args.repeat, env, work))
+            print(f"  {name}: median {results[name][0]:.2f} s, peak RSS {results[name][1]:.0f} MB")
+        if not args.no_baseline and "a" in results:
+            results["baseline"] = summarise(scenario("baseline", 1, env, work))
+            print(f"  baseline (a): {results['baseline'][0]:.2f} s")
+    shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(f"{'scenario':<58} {'median s':>9} {'target s':>9} {'peak MB':>8}  verdict")
+    for name, (seconds, rss) in results.items():
+        if name == "baseline":
+            continue
+        target, label = TARGETS[name]
+        ok = seconds <= target and rss <= MAX_RSS_MB
+        print(
+            f"{name}. {label:<55} {seconds:>9.2f} {target:>9.1f} {rss:>8.0f}  "
+            f"{'meets' if ok else 'MISSES'}"
+        )
+    if "baseline" in results and "a" in results:
+        base, a = results["baseline"][0], results["a"][0]
+        print(
+            f"baseline for (a): pandas.read_excel + pandera per file + row inserts: "
+            f"{base:.2f} s, ratio {base / a:.1f}x (target >= 8x)"
+        )
+    print(f"runs per scenario: {args.repeat} (baseline: 1); peak RSS target <= {MAX_RSS_MB} MB")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 3 and sys.argv[1] == "_child":
+        child(sys.argv[2], Path(sys.argv[3]))
+    else:
+        main()

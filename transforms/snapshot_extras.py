@@ -1,0 +1,120 @@
+"""What BI tools need beyond the snapshot's tables: text twins of list columns, Parquet files.
+
+Older BI bundles and ODBC/JDBC bridges show a DuckDB LIST column as an
+opaque blob or drop it, so every list column of the published marts gets a
+varchar twin (``failed_conditions`` -> ``failed_conditions_text``, items
+joined with ", "). Parquet copies of the marts serve tools that read files
+rather than databases.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+TEXT_TWIN_SUFFIX = "_text"
+TEXT_TWIN_SEPARATOR = ", "
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _split_schema(schema_prefix: str) -> tuple[str | None, str]:
+    """Return (catalog or None, schema) from "schema" or "catalog.schema"."""
+    parts = schema_prefix.split(".")
+    if len(parts) == 1:
+        return None, parts[0]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    raise ValueError(f"expected 'schema' or 'catalog.schema', got {schema_prefix!r}")
+
+
+def list_columns(con: duckdb.DuckDBPyConnection, schema_prefix: str) -> list[tuple[str, str]]:
+    """Return (table, column) for every LIST column of the tables in a schema."""
+    catalog, schema = _split_schema(schema_prefix)
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns()"
+        " where database_name = coalesce(?, current_database()) and schema_name = ?"
+        " and data_type like '%[]'"
+        " and table_name in (select table_name from duckdb_tables()"
+        "   where database_name = coalesce(?, current_database()) and schema_name = ?)"
+        " order by table_name, column_index",
+        [catalog, schema, catalog, schema],
+    ).fetchall()
+    return [(str(t), str(c)) for t, c in rows]
+
+
+def add_text_twins(
+    con: duckdb.DuckDBPyConnection, schema_prefix: str = "snapshot.marts"
+) -> list[str]:
+    """Add a varchar twin of every LIST column of a schema's tables; return "table.twin" added.
+
+    ``schema_prefix`` names the schema, qualified by its catalog when it is
+    attached (the publish step passes ``snapshot.marts``). A twin holds the
+    items joined with ", ", '' for an empty list and null for a null list.
+    Running it twice adds nothing the second time.
+    """
+    catalog, schema = _split_schema(schema_prefix)
+    qualified = ".".join(_ident(p) for p in (catalog, schema) if p is not None)
+    existing = {
+        (str(t), str(c))
+        for t, c in con.execute(
+            "select table_name, column_name from duckdb_columns()"
+            " where database_name = coalesce(?, current_database()) and schema_name = ?",
+            [catalog, schema],
+        ).fetchall()
+    }
+    added: list[str] = []
+    for table, column in list_columns(con, schema_prefix):
+        twin = column + TEXT_TWIN_SUFFIX
+        if (table, twin) in existing:
+            continue
+        target = f"{qualified}.{_ident(table)}"
+        # identifiers come from the catalogue and are quoted
+        con.execute(f"alter table {target} add column {_ident(twin)} varchar")
+        con.execute(
+            f"update {target} set {_ident(twin)} ="  # noqa: S608
+            f" array_to_string({_ident(column)}, {_literal(TEXT_TWIN_SEPARATOR)})"
+        )
+        added.append(f"{table}.{twin}")
+    return added
+
+
+def export_parquet(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, schema: str = "marts"
+) -> list[Path]:
+    """Write each table of a schema (default marts) to out_dir/<table>.parquet; return the paths.
+
+    Each file is written aside and renamed into place, so a reader never
+    opens a half-written file.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    catalog, name = _split_schema(schema)
+    qualified = ".".join(_ident(p) for p in (catalog, name) if p is not None)
+    tables = con.execute(
+        "select table_name from duckdb_tables()"
+        " where database_name = coalesce(?, current_database()) and schema_name = ?"
+        " order by table_name",
+        [catalog, name],
+    ).fetchall()
+    written: list[Path] = []
+    for (table,) in tables:
+        target = out_dir / f"{table}.parquet"
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        source = f"{qualified}.{_ident(str(table))}"
+        con.execute(
+            f"copy (select * from {source}) to {_literal(str(tmp))}"  # noqa: S608
+            " (format parquet, compression zstd)"
+        )
+        os.replace(tmp, target)
+        written.append(target)
+    return written
