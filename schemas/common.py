@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
+
 from ntm.transforms.registry import load_registry
 
 # Validation runs on one frame holding the rows of many files; these columns

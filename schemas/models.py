@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
+from pandera.typing import Series
+
 from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
 from ntm.transforms.contract import MODEL_TYPES
-from pandera.typing import Series
 
 
 class ModelRows(pa.DataFrameModel):

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ntm.transforms.lock import WarehouseBusy, writer_lock
 from typer.testing import CliRunner
 
 from ntm.cli import app
 from ntm.settings import Settings
+from ntm.transforms.lock import WarehouseBusy, writer_lock
 from tests.workbooks import Book
 
 RUN = (

@@ -8,11 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from python_calamine import CalamineWorkbook
+
 from ntm.transforms import demo
 from ntm.transforms.contract import COMMUNES, INFO, MODELS, Sheet
 from ntm.transforms.names import normalise, pad_code
 from ntm.transforms.registry import load_registry
-from python_calamine import CalamineWorkbook
 
 DEADLINE_DAY = (1, 15)  # 15 January of Y+1, Asia/Ho_Chi_Minh
 

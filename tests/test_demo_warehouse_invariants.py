@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+
+from ntm.settings import Settings
 from ntm.transforms import pipeline
 from ntm.transforms.demo import generate_demo
 from ntm.transforms.sqlrunner import build_models
-
-from ntm.settings import Settings
 
 MART_KEYS = {
     "commune_assessment": ["year", "commune_code"],

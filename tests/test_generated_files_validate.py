@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from ntm.transforms import demo
 from ntm.transforms.contract import COMMUNES, MODELS
 from ntm.transforms.template import write_template

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from ntm.settings import Settings
 from ntm.transforms import load, pipeline
 from ntm.transforms.duck import transaction
 from ntm.transforms.inbox import is_ignored, scan
-
-from ntm.settings import Settings
 from tests.workbooks import Book
 
 NOW = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from ntm.transforms.sqlrunner import build_models
 from warehouse_fixtures import Inputs, commune, commune_name, communes_of, hcm, rows, warehouse
+
+from ntm.transforms.sqlrunner import build_models
 
 RULESET = "19.2/2021-2025/v1"
 YEAR = 2023

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
+
 from ntm.transforms.contract import COMMUNES, INFO, MODELS
 from ntm.transforms.registry import load_registry
 from ntm.transforms.template import MODEL_ROWS, write_template
 from ntm.transforms.workbook_writer import SheetData, write_workbook
-from python_calamine import CalamineWorkbook
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from ntm.transforms import contract as c
 from ntm.transforms.names import normalise
 from ntm.transforms.validate import validate_file, validate_files
-
 from tests.workbooks import Book, rules
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
 from ntm.transforms.registry import load_registry
 from ntm.transforms.sqlrunner import build_models
 from ntm.transforms.warehouse import connect

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
+
 from ntm.schemas.communes import CommuneRowsClean
 from ntm.schemas.models import ModelRowsClean
 from ntm.transforms.duck import insert_frame

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
+
 from ntm.transforms.names import normalise
 
 _PREFIXES = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
 from ntm.transforms import cells
 from ntm.transforms import contract as c
 from ntm.transforms.issues import Issue, make_issue

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
 from ntm.schemas import communes as communes_schema
 from ntm.schemas import models as models_schema
 from ntm.schemas.common import Failure, failures

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
 from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.registry import load_registry
 from ntm.transforms.ruleset import load_rulesets
