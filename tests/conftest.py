@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 # Before anything imports prefect: never touch ~/.prefect, never phone home.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="ntm-prefect-"))
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server for every flow test of the session (it is slow to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

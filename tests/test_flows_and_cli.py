@@ -7,21 +7,12 @@ import os
 import shutil
 
 import duckdb
-import pytest
 from typer.testing import CliRunner
 
 from ntm.cli import app
 from tests.workbooks import Book
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_nightly_flow_loads_the_inbox_and_publishes(prefect_server, tmp_path, monkeypatch):

@@ -11,7 +11,11 @@ from ntm.transforms.reader import is_blank
 
 Parsed = tuple[object, str | None]  # (value, rule code of the problem or None)
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# ASCII digits only: fullwidth or Arabic-Indic digits are not what the officer typed in Excel
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_WHOLE = re.compile(r"^[+-]?[0-9]+$")
+# The warehouse stores counts as INTEGER; anything larger is a typing error.
+MAX_COUNT = 2_147_483_647
 
 
 def parse_count(value: object, *, blank_is_error: bool = False) -> Parsed:
@@ -20,20 +24,27 @@ def parse_count(value: object, *, blank_is_error: bool = False) -> Parsed:
         return (None, "villages_total_invalid") if blank_is_error else (0, None)
     if isinstance(value, bool):
         return None, "count_not_number"
-    if isinstance(value, int | float):
-        number = float(value)
+    if isinstance(value, int):
+        number: int | float = value
+    elif isinstance(value, float):
+        number = int(value) if value.is_integer() else value
     else:
         text = strip_invisible(str(value)).strip()
         if not _NUMBER.match(text):
             return None, "count_not_number"
-        number = float(text)
+        # whole text is parsed exactly: float() would lose digits of long numbers
+        number = int(text) if _WHOLE.match(text) else float(text)
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
     if number < 0:
         return None, "count_negative"
-    if not number.is_integer():
+    if isinstance(number, float):
         return None, "count_not_whole"
+    if number > MAX_COUNT:
+        return None, "count_too_large"
     if blank_is_error and number < 1:
         return None, "villages_total_invalid"
-    return int(number), None
+    return number, None
 
 
 def parse_yesno(value: object, *, tick_column: bool = False) -> Parsed:

@@ -31,4 +31,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         sql = f"insert into {table} by name select * from _insert_frame"  # noqa: S608
         con.execute(sql).fetchall()
     finally:
-        con.unregister("_insert_frame")
+        # after a failed insert the transaction is aborted and unregister fails too;
+        # the insert's own error is the one worth seeing
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("_insert_frame")

@@ -58,7 +58,9 @@ def scan(inbox: Path, settle_seconds: float, now: dt.datetime | None = None) -> 
         mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
         if (now - mtime).total_seconds() < settle_seconds:
             continue  # still being copied
-        found.append(Incoming(Path(entry.path), entry.name, st.st_size, mtime))
+        # a name that is not valid UTF-8 is recorded readably; the path stays the real one
+        name = os.fsencode(entry.name).decode("utf-8", "replace")
+        found.append(Incoming(Path(entry.path), name, st.st_size, mtime))
     found.sort(key=lambda f: (f.received_at, f.name))
     return found
 

@@ -188,6 +188,13 @@ RULES: dict[str, Rule] = {
         "Sheet '{sheet}' row {row}, '{column}': {value} is negative; a count is 0 or more.",
         "Sheet '{sheet}' dòng {row}, cột '{column}': {value} là số âm; số lượng phải từ 0 trở lên.",
     ),
+    "count_too_large": Rule(
+        "error",
+        "Sheet '{sheet}' row {row}, '{column}': {value} is far too large for a count; "
+        "check the cell.",
+        "Sheet '{sheet}' dòng {row}, cột '{column}': {value} quá lớn đối với một số lượng; "
+        "kiểm tra lại ô này.",
+    ),
     "villages_total_invalid": Rule(
         "error",
         "Sheet '{sheet}' row {row}, '{column}': value required, at least 1 village "
@@ -248,6 +255,22 @@ RULES: dict[str, Rule] = {
         "Sheet '{sheet}' row {row}, '{column}': '{value}' is not a year from 1945 to {detail}.",
         "Sheet '{sheet}' dòng {row}, cột '{column}': '{value}' không phải năm từ 1945 đến "
         "{detail}.",
+    ),
+    # hostile or oversized content, found before a sheet is loaded
+    "file_hostile": Rule(
+        "error",
+        "The file holds content that Excel and LibreOffice never write ({detail}) and was "
+        "not opened: open it in Excel or LibreOffice, save it as a new workbook and send that.",
+        "Tệp chứa nội dung mà Excel và LibreOffice không bao giờ tạo ra ({detail}) nên không "
+        "được mở: mở tệp bằng Excel hoặc LibreOffice, lưu thành bảng tính mới rồi gửi lại.",
+    ),
+    "sheet_too_large": Rule(
+        "error",
+        "Sheet '{sheet}' is too large to read: its values span {value}, over the limit of "
+        "{detail}. Delete the unused rows and columns below and to the right of the table, "
+        "save and send it again.",
+        "Sheet '{sheet}' quá lớn để đọc: dữ liệu trải trên {value}, vượt giới hạn {detail}. "
+        "Xóa các dòng, cột thừa bên dưới và bên phải bảng, lưu rồi gửi lại.",
     ),
 }
 

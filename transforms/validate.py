@@ -9,7 +9,10 @@ per file.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,24 +99,64 @@ def validate_file(path: Path, name: str | None = None) -> FileResult:
     return validate_files([path], [name] if name else None)[0]
 
 
-def validate_files(paths: Sequence[Path], names: Sequence[str] | None = None) -> list[FileResult]:
-    """Return one result per workbook, every problem of every file reported."""
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 64
+
+
+def read_file(path: Path, name: str) -> tuple[FileResult, list[ParsedTable | None]]:
+    """Return one file's result so far (file, info and cell issues) and its parsed tables."""
+    raw = read_workbook(path, name)
+    result = FileResult(path=path, file=name, readable=raw.readable, issues=list(raw.issues))
+    result.info = _parse_info(raw, result.issues)
+    year = result.info.year if result.info else None
+    parsed: list[ParsedTable | None] = []
+    for spec in c.TABLE_SHEETS:
+        table = raw.tables.get(spec.key)
+        if table is None:
+            parsed.append(None)
+            continue
+        result.sheets[spec.key] = table.sheet
+        tab = parse_table(table, spec, name, year)
+        result.issues.extend(tab.issues)
+        parsed.append(tab)
+    return result, parsed
+
+
+def _read_many(
+    items: list[tuple[Path, str]], workers: int
+) -> list[tuple[FileResult, list[ParsedTable | None]]]:
+    """Read and parse files, in a pool of processes when there are enough of them.
+
+    Workers come from a forkserver started clean (a fork of a process that runs
+    Prefect's threads could inherit a held lock); they return plain records.
+    """
+    if workers <= 1 or len(items) < PARALLEL_MIN_FILES:
+        return [read_file(path, name) for path, name in items]
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["ntm.transforms.validate"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        chunk = max(1, len(items) // (workers * 8))
+        return list(pool.map(_read_item, items, chunksize=chunk))
+
+
+def _read_item(item: tuple[Path, str]) -> tuple[FileResult, list[ParsedTable | None]]:
+    return read_file(*item)
+
+
+def validate_files(
+    paths: Sequence[Path], names: Sequence[str] | None = None, workers: int | None = None
+) -> list[FileResult]:
+    """Return one result per workbook, every problem of every file reported.
+
+    Files are read in parallel (`workers`, default: one per core) and their rows
+    checked together in one pandera call per sheet.
+    """
     names = list(names) if names is not None else [p.name for p in paths]
-    results: list[FileResult] = []
-    tables: dict[str, list[ParsedTable | None]] = {"communes": [], "models": []}
-    for path, name in zip(paths, names, strict=True):
-        raw = read_workbook(path, name)
-        result = FileResult(path=path, file=name, readable=raw.readable, issues=list(raw.issues))
-        result.info = _parse_info(raw, result.issues)
-        year = result.info.year if result.info else None
-        for spec in c.TABLE_SHEETS:
-            table = raw.tables.get(spec.key)
-            parsed = parse_table(table, spec, name, year) if table is not None else None
-            if table is not None and parsed is not None:
-                result.sheets[spec.key] = table.sheet
-                result.issues.extend(parsed.issues)
-            tables[spec.key].append(parsed)
-        results.append(result)
+    read = _read_many(list(zip(paths, names, strict=True)), workers or os.cpu_count() or 1)
+    results = [result for result, _ in read]
+    tables: dict[str, list[ParsedTable | None]] = {
+        spec.key: [parsed[k] for _, parsed in read] for k, spec in enumerate(c.TABLE_SHEETS)
+    }
     frames = {
         spec.key: _check_batch(results, tables[spec.key], spec, schema, anchors)
         for spec, schema, anchors in (

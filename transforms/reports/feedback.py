@@ -21,7 +21,12 @@ from typing import Any
 import python_calamine as pc
 
 from ntm.transforms.names import normalise
-from ntm.transforms.reader import MAX_SHEET_ROWS, column_letter, is_blank
+from ntm.transforms.reader import (
+    MAX_SHEET_ROWS,
+    check_before_opening,
+    column_letter,
+    is_blank,
+)
 from ntm.transforms.reports.writing import replace_atomically
 from ntm.transforms.workbook_writer import Cell, SheetData, write_workbook
 
@@ -139,9 +144,16 @@ def _cell(value: Any) -> Cell:
 def read_original(path: Path) -> list[OriginalSheet]:
     """Return every sheet of a workbook (xlsx, xlsm, xls, ods) with values at their positions."""
     sheets: list[OriginalSheet] = []
+    # the same guard as validation: a hostile file must never reach calamine
+    guard = check_before_opening(path)
+    if guard.stop is not None:
+        raise ValueError(guard.stop.message)
     wb = pc.CalamineWorkbook.from_path(str(path))
     try:
         for name in wb.sheet_names:
+            if not guard.may_load(name):
+                sheets.append(OriginalSheet(name, [], [], "sheet too large; not copied"))
+                continue
             sheet = wb.get_sheet_by_name(name)
             if sheet.total_height > MAX_SHEET_ROWS:
                 sheets.append(
