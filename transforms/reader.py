@@ -446,13 +446,14 @@ def _scan_xlsx(zf: zipfile.ZipFile) -> dict[str, SheetExtent]:
     for info in zf.infolist():
         part = info.filename
         if part.startswith("xl/worksheets/") and part.endswith(".xml"):
-            extent = _scan_xlsx_sheet(zf, part)
+            extent = _quick_sheet_extent(zf, info) or _scan_xlsx_sheet(zf, part)
             if part in by_part:
                 extents[by_part[part]] = extent
             else:
                 unmapped = _wider(unmapped, extent)
         elif part.endswith((".xml", ".rels", ".vml")):
-            _parse(zf, part)  # refuse a DTD anywhere, check the CRC
+            if not _quick_part_ok(zf, info):
+                _parse(zf, part)  # refuse a DTD anywhere, check the CRC
         else:
             for _ in _chunks(zf, part):  # check the CRC of binary parts
                 pass
@@ -460,6 +461,54 @@ def _scan_xlsx(zf: zipfile.ZipFile) -> dict[str, SheetExtent]:
         # a sheet whose part the scan could not pin down gets the widest extent seen
         extents.setdefault(name, unmapped)
     return extents
+
+
+# The quick path reads a small part whole and decides with byte searches; anything
+# it cannot vouch for (a formula, a cell without a reference, a large part) goes to
+# the streaming expat scan. District sheets are tens of kilobytes: the quick path is
+# the common one and costs a fraction of a millisecond.
+_QUICK_MAX_BYTES = 4 << 20
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# Excel, LibreOffice and xlsxwriter write `<c r="B7" ...>` and `<row r="7" ...>`; a file
+# spelled otherwise (prefixes, attribute order) simply takes the full scan.
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
+
+
+def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """Return a part's bytes (CRC checked) when it is small enough to read whole."""
+    if info.file_size > _QUICK_MAX_BYTES:
+        return None
+    data = zf.read(info)
+    if any(marker in data for marker in _DTD_MARKERS):
+        raise _Hostile("an XML document type or entity declaration")
+    return data
+
+
+def _quick_part_ok(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Return True when a small non-sheet part was read whole and holds no DTD."""
+    return _read_small(zf, info) is not None
+
+
+def _quick_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExtent | None:
+    """Return an upper bound of a small sheet's extent, or None to use the full scan."""
+    data = _read_small(zf, info)
+    if data is None or _FORMULA.search(data):
+        return None
+    columns = _CELL_COLUMN.findall(data)
+    rows = _ROW_NUMBER.findall(data)
+    opened = data.count(b"<c ") + data.count(b"<c>")
+    if len(columns) != opened or len(rows) != data.count(b"<row ") + data.count(b"<row>"):
+        return None  # a cell or row placed some other way: only the full scan can place it
+    extent = SheetExtent(
+        rows=max(map(int, rows), default=0),
+        columns=max((_col_index(col.decode()) for col in set(columns)), default=0),
+        cells=len(columns),
+    )
+    # every cell counted, valued or merely styled: an upper bound; over a limit,
+    # the full scan decides on the cells that hold values
+    return None if extent.too_large else extent
 
 
 def _wider(a: SheetExtent, b: SheetExtent) -> SheetExtent:
