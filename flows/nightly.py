@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from ntm.flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
@@ -21,6 +22,8 @@ from ntm.transforms import pipeline
 from ntm.transforms.inbox import Received, scan
 from ntm.transforms.reports import province_years
 from ntm.transforms.validate import FileResult, validate_files
+
+T = TypeVar("T")
 
 # Connections and frames are not inputs worth hashing: no task result caching.
 # Steps that touch files retry: a network share or a busy disk fails transiently.
@@ -96,6 +99,15 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunSummary) 
     pipeline.rebuild(con, summary)
 
 
+def opaque(value: T) -> T:
+    """Return value wrapped so Prefect passes it to a task without walking its contents.
+
+    Results of hundreds of files (with their frames) and live connections are
+    costly to introspect and hold no upstream futures.
+    """
+    return cast(T, quote(value))
+
+
 def _run_id() -> str:
     return str(flow_run.get_id() or uuid.uuid4())
 
@@ -110,16 +122,17 @@ def nightly(home: str | None = None) -> dict[str, Any]:
     settings = Settings.from_env(home)
     summary = _summary("nightly")
     with pipeline.writing(settings) as con:
-        received = take_inbox(settings, con)
-        results = validate_received(received)
-        commit_batch(con, received, results, summary)
-        clear_inbox(received)
-        publish(con, settings)
+        db = opaque(con)
+        received = take_inbox(settings, db)
+        results = validate_received(opaque(received))
+        commit_batch(db, opaque(received), opaque(results), opaque(summary))
+        clear_inbox(opaque(received))
+        publish(db, settings)
         publish_run_artifacts(con, summary)
-        write_feedback(settings, received, results, summary)
+        write_feedback(settings, opaque(received), opaque(results), opaque(summary))
         pairs = pipeline.report_pairs(con, summary.changed)
         summary.years_recomputed = sorted({year for _, year in pairs})
-        reports_seconds = write_reports(con, settings, pairs)
+        reports_seconds = write_reports(db, settings, pairs)
     return {**_counts(summary), "reports": len(pairs), "reports_seconds": reports_seconds}
 
 
@@ -139,15 +152,16 @@ def backfill(
     settings = Settings.from_env(home)
     summary = _summary("backfill")
     with pipeline.writing(settings) as con:
+        db = opaque(con)
         if reparse:
             files = pipeline.archived_submissions(con, from_year, to_year, districts)
-            summary.changed = reparse_archive(con, files)
-        rebuild_marts(con, summary)
-        publish(con, settings)
+            summary.changed = reparse_archive(db, opaque(files))
+        rebuild_marts(db, opaque(summary))
+        publish(db, settings)
         publish_run_artifacts(con, summary)
         summary.years_recomputed = list(range(from_year, to_year + 1))
         pairs = province_years(con, summary.years_recomputed)
-        reports_seconds = write_reports(con, settings, pairs)
+        reports_seconds = write_reports(db, settings, pairs)
     return {**_counts(summary), "reports": len(pairs), "reports_seconds": reports_seconds}
 
 

@@ -161,3 +161,21 @@ def test_report_command_writes_the_province_reports_from_the_snapshot(tmp_path):
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in settings.reports.rglob("*.*"))
     assert written == ["bao-cao-19-2_14_2023.html", "bao-cao-19-2_14_2023.xlsx"]
+
+
+def test_backfill_flow_rereads_the_archive_and_rebuilds(prefect_server, tmp_path, monkeypatch):
+    from ntm.flows.nightly import backfill, nightly
+
+    monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    Book().write(home / "inbox" / "a.xlsx")
+    nightly(home=str(home))
+    counts = backfill(2023, 2023, districts=["119"], reparse=True, home=str(home))
+    assert counts["districts_changed"] == 1
+    assert counts["years_recomputed"] == [2023]
+    with duckdb.connect(str(home / "published" / "ntm.duckdb"), read_only=True) as con:
+        runs = con.execute("select flow from ops.runs order by started_at").fetchall()
+        status = con.execute("select status from ops.submissions").fetchall()
+    assert runs == [("nightly",), ("backfill",)]
+    assert status == [("accepted",)]
