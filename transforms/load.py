@@ -40,7 +40,8 @@ SUBMISSION_COLUMNS = [
 @dataclass
 class BatchOutcome:
     submissions: pd.DataFrame  # one row per file, SUBMISSION_COLUMNS
-    changed: set[tuple[str, int]] = field(default_factory=set)  # (district_code, year) in force
+    # (district_code, year) of every recorded file whose district and year could be read
+    changed: set[tuple[str, int]] = field(default_factory=set)
 
     def count(self, status: str) -> int:
         """Return how many files of the batch ended with this status."""
@@ -81,7 +82,8 @@ def record_batch(
         else:
             row.update(_verdict(res))
             loaded.append((sid, res))
-            if res.accepted and res.info is not None:
+            if res.info is not None:
+                # a rejected file changes its district's submission status too
                 changed.add((res.info.district_code, res.info.year))
         rows.append(row)
     submissions = pd.DataFrame(rows).reindex(columns=SUBMISSION_COLUMNS)
@@ -215,9 +217,7 @@ def reparse(
         con.unregister("_verdicts")
     _insert_contents(con, list(zip(submission_ids, results, strict=True)))
     settle_in_force(con)
-    after = {
-        (r.info.district_code, r.info.year) for r in results if r.accepted and r.info is not None
-    }
+    after = {(r.info.district_code, r.info.year) for r in results if r.info is not None}
     return {(str(d), int(y)) for d, y in before} | after
 
 

@@ -26,7 +26,7 @@ from ntm.transforms.publish import publish_snapshot
 from ntm.transforms.reports import write_reports
 from ntm.transforms.reports.feedback import write_feedback
 from ntm.transforms.sqlrunner import build_models
-from ntm.transforms.validate import FileResult, validate_files
+from ntm.transforms.validate import FileResult, ToRead, validate_files
 from ntm.transforms.warehouse import connect
 
 
@@ -88,6 +88,26 @@ def validate_received(received: Sequence[Received]) -> list[FileResult]:
     return validate_files([r.archive_path for r in received], [r.name for r in received])
 
 
+def reading_batches(
+    settings: Settings, paths: Sequence[Path], names: Sequence[str], count: int
+) -> list[list[ToRead]]:
+    """Return the files in at most `count` batches, in order, ready for readers elsewhere.
+
+    A file travels by content, unless the settings name the shared folder where the
+    readers see the archive and the file is in the archive.
+    """
+    items = [_to_read(settings, path, name) for path, name in zip(paths, names, strict=True)]
+    size = max(1, -(-len(items) // max(1, count)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _to_read(settings: Settings, path: Path, name: str) -> ToRead:
+    shared = settings.shared_path
+    if shared is not None and path.is_relative_to(settings.archive):
+        return ToRead(path, name, shared=shared / path.relative_to(settings.archive))
+    return ToRead(path, name, data=path.read_bytes())
+
+
 def affected_years(changed: set[tuple[str, int]], baseline_year: int, last_year: int) -> list[int]:
     """Return the years whose marts a change touches: Y and Y+1; the baseline touches all."""
     years: set[int] = set()
@@ -107,14 +127,28 @@ def commit_batch(
     """Record the batch, rebuild the marts and log the run, all in one transaction."""
     with transaction(con):
         outcome = record_batch(con, received, results, summary.run_id)
-        if outcome.changed or not _marts_exist(con):
-            build_models(con)
+        recompute(con, outcome.changed)
         summary.finished_at = dt.datetime.now(dt.UTC)
         summary.status = "completed"
         summary.submissions = outcome.submissions
         summary.changed = outcome.changed
         record_run(con, summary)
     return outcome
+
+
+def recompute(con: duckdb.DuckDBPyConnection, changed: set[tuple[str, int]]) -> None:
+    """Bring the marts up to date with raw after these (district, year) changed.
+
+    The first time every model is built; after that only the years a change can
+    reach are recomputed (Y and Y+1; every year after a baseline change).
+    """
+    if not _marts_exist(con):
+        build_models(con)
+    elif changed:
+        _, last, baseline = con.execute(
+            "select min(first_year), max(last_year), min(baseline_year) from ref.rulesets"
+        ).fetchall()[0]
+        build_models(con, affected_years(changed, baseline, last))
 
 
 def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
@@ -180,7 +214,20 @@ def archived_submissions(
 
 def reparse_archive(con: duckdb.DuckDBPyConnection, files: pd.DataFrame) -> set[tuple[str, int]]:
     """Read archived files again and replace what was loaded from them, in one transaction."""
-    results = validate_files([Path(p) for p in files["archive_path"]], list(files["file_name"]))
+    results = validate_files(*archived_files(files))
+    return replace_reparsed(con, files, results)
+
+
+def archived_files(files: pd.DataFrame) -> tuple[list[Path], list[str]]:
+    """Return the archive paths and original names of archived submissions."""
+    return [Path(p) for p in files["archive_path"]], [str(n) for n in files["file_name"]]
+
+
+def replace_reparsed(
+    con: duckdb.DuckDBPyConnection, files: pd.DataFrame, results: Sequence[FileResult]
+) -> set[tuple[str, int]]:
+    """Replace what was loaded from archived files by their new results, in one transaction;
+    return the (district, year) keys touched."""
     with transaction(con):
         return reparse(con, [int(i) for i in files["submission_id"]], results)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 
@@ -55,12 +56,37 @@ def model_relation(path: str) -> str:
     return f"{folder}.{file.removesuffix('.sql')}"
 
 
-def build_models(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Rebuild every model as a table, in order; return the relations built."""
+def build_models(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None) -> list[str]:
+    """Rebuild the models in order; return the relations built.
+
+    With `years`, every model that has a `year` column is recomputed for those
+    years only (its other years are kept), and the rest in full. The caller
+    passes every year a change can reach (Y and Y+1, all years after a baseline
+    change: see pipeline.affected_years); a test checks the result equals a
+    full rebuild.
+    """
     built = []
     for path in model_paths():
         relation = model_relation(path)
-        # relation comes from our own file names, never from user input
-        con.execute(f"create or replace table {relation} as {_read(path)}")
+        sql = _read(path)
+        # relation and SQL come from our own files, never from user input
+        if years is None or not _has_year(con, relation):
+            con.execute(f"create or replace table {relation} as {sql}")
+        else:
+            in_years = "where list_contains(?, year)"
+            delete = f"delete from {relation} {in_years}"  # noqa: S608 (names: our files)
+            insert = f"insert into {relation} by name select * from ({sql}) {in_years}"  # noqa: S608
+            con.execute(delete, [list(years)])
+            con.execute(insert, [list(years)])
         built.append(relation)
     return built
+
+
+def _has_year(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, table = relation.split(".")
+    rows = con.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database()"
+        " and schema_name = ? and table_name = ? and column_name = 'year'",
+        [schema, table],
+    ).fetchall()
+    return bool(rows[0][0])
