@@ -5,6 +5,8 @@ Generates (once, cached in bench/out/) every district of the registry for
 measures each scenario in a fresh subprocess: median wall time of the
 operation over several runs and the peak RSS of the process. The naive
 baseline (bench/baseline.py) runs in the same session for the ratio.
+Scenario `dask` (run last, only when --only names it) is (a) with reading fanned
+out over a local Dask cluster, printed beside (a) with its number of workers.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ TARGETS = {  # scenario -> (seconds, description)
     "e": (1.0, "`ntm validate` on one district file, whole process"),
 }
 MAX_RSS_MB = 1536
+# scenario `dask`: (a) with reading fanned out over a local Dask cluster (no target; it is
+# printed beside (a)); one thread per worker process, as parsing holds the GIL
+DASK_WORKERS = 2
+DASK_ENV = {
+    "NTM_TASK_RUNNER": "dask",
+    "NTM_DASK_WORKERS": str(DASK_WORKERS),
+    "NTM_DASK_THREADS_PER_WORKER": "1",
+}
 
 
 # --- data ------------------------------------------------------------------------
@@ -97,6 +107,8 @@ def child(op: str, home: Path) -> None:
     counts = run()
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the largest of the child processes the run started and waited for
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # reports are timed apart: the targets are about loading and publishing
     reports = float(counts.get("reports_seconds", 0.0)) if isinstance(counts, dict) else 0.0
     print(
@@ -106,6 +118,7 @@ def child(op: str, home: Path) -> None:
                 "reports_seconds": reports,
                 "reports": counts.get("reports", 0) if isinstance(counts, dict) else 0,
                 "peak_rss_mb": peak,
+                "worker_peak_rss_mb": children,
             }
         )
     )
@@ -151,6 +164,9 @@ def scenario(name: str, repeat: int, env: dict[str, str], work: Path) -> list[di
         if name == "a":
             fill_inbox(home, [2023])
             runs.append(measure("nightly", home, env))
+        elif name == "dask":
+            fill_inbox(home, [2023])
+            runs.append(measure("nightly", home, {**env, **DASK_ENV}))
         elif name == "baseline":
             fill_inbox(home, [2023])
             runs.append(measure("baseline", home, env))
@@ -184,10 +200,21 @@ def summarise(runs: list[dict[str, float]]) -> tuple[float, float, float, int]:
     )
 
 
+def scenarios(only: str) -> list[str]:
+    """Return the scenarios named by --only: letters a-e, and `dask` anywhere (run last)."""
+    letters = only.replace("dask", "").replace(",", "").strip()
+    unknown = sorted(set(letters) - set(TARGETS))
+    if unknown:
+        raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}")
+    return list(letters) + (["dask"] if "dask" in only else [])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (median)")
-    parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. 'ae'")
+    parser.add_argument(
+        "--only", default="abcde,dask", help="scenarios to run, e.g. 'ae' or 'a,dask'"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
 
@@ -198,11 +225,16 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; work dir {work}")
     results: dict[str, tuple[float, float, float, int]] = {}
     with local_server(work / "prefect", work / "server.log") as env:
-        for name in args.only:
-            results[name] = summarise(scenario(name, args.repeat, env, work))
+        for name in scenarios(args.only):
+            runs = scenario(name, args.repeat, env, work)
+            results[name] = summarise(runs)
             seconds, rss, rep_s, reps = results[name]
+            workers = f" on {DASK_WORKERS} Dask workers" if name == "dask" else ""
+            # worker processes the run waited for (the Dask workers; not the forkserver pool's)
+            worker_mb = max(r.get("worker_peak_rss_mb", 0.0) for r in runs)
             print(
-                f"  {name}: median {seconds:.2f} s, peak RSS {rss:.0f} MB"
+                f"  {name}: median {seconds:.2f} s{workers}, peak RSS {rss:.0f} MB"
+                f"{f' (largest worker {worker_mb:.0f} MB)' if worker_mb else ''}"
                 f"{f'; then {reps} province reports in {rep_s:.1f} s' if reps else ''}"
             )
         if not args.no_baseline and "a" in results:
@@ -213,7 +245,7 @@ def main() -> None:
     print()
     print(f"{'scenario':<58} {'median s':>9} {'target s':>9} {'peak MB':>8}  verdict")
     for name, (seconds, rss, _, _) in results.items():
-        if name == "baseline":
+        if name in ("baseline", "dask"):
             continue
         target, label = TARGETS[name]
         ok = seconds <= target and rss <= MAX_RSS_MB
@@ -227,6 +259,11 @@ def main() -> None:
             f"baseline for (a): pandas.read_excel + pandera per file + row inserts: "
             f"{base:.2f} s, ratio {base / a:.1f}x (target >= 8x)"
         )
+    if "dask" in results:
+        seconds, rss = results["dask"][:2]
+        label = f"(a) on a local Dask cluster, {DASK_WORKERS} worker processes x 1 thread"
+        beside = f"; local runner (a): {results['a'][0]:.2f} s" if "a" in results else ""
+        print(f"dask. {label:<55} {seconds:>9.2f} {'-':>9} {rss:>8.0f}{beside}")
     reports = [(n, r[2], r[3]) for n, r in results.items() if r[3]]
     for name, rep_s, reps in reports:
         print(f"reports after ({name}), timed apart: {reps} province-years in {rep_s:.1f} s")

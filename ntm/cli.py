@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,49 @@ err = Console(stderr=True)
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="Data directory (default: $NTM_HOME or ./data).")
 ]
+
+
+class Runner(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+RunnerOption = Annotated[
+    Runner | None,
+    typer.Option(
+        "--runner",
+        help="Where files are read and validated: local (a process pool here) or dask "
+        "(Dask workers; default: $NTM_TASK_RUNNER or local).",
+    ),
+]
+DaskAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask-address",
+        help="A running Dask scheduler, e.g. tcp://host:8786 (implies --runner dask; "
+        "default: $NTM_DASK_ADDRESS, else a local cluster per run).",
+    ),
+]
+DaskWorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--dask-workers", min=1, help="Worker processes of the local Dask cluster (default 2)."
+    ),
+]
+
+
+def _choose_runner(runner: Runner | None, address: str | None, workers: int | None) -> None:
+    """Hand the runner options to the flow through the environment its settings are read from."""
+    if runner is None and (address or workers):
+        runner = Runner.dask
+    chosen = {
+        "NTM_TASK_RUNNER": runner.value if runner else None,
+        "NTM_DASK_ADDRESS": address,
+        "NTM_DASK_WORKERS": str(workers) if workers else None,
+    }
+    for key, value in chosen.items():
+        if value is not None:
+            os.environ[key] = value
 
 
 def _quiet_prefect() -> None:
@@ -151,6 +195,14 @@ def _busy_means_exit() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
+def _where(settings: Settings) -> str:
+    if settings.task_runner == "local":
+        return "on this machine"
+    if settings.dask_address:
+        return f"on the Dask cluster at {settings.dask_address}"
+    return f"on a local Dask cluster of {settings.dask_workers} workers"
+
+
 def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
     _quiet_prefect()
     from ntm.flows import nightly as flows
@@ -161,10 +213,16 @@ def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
 
 
 @app.command()
-def run(home: HomeOption = None) -> None:
+def run(
+    home: HomeOption = None,
+    runner: RunnerOption = None,
+    dask_address: DaskAddressOption = None,
+    dask_workers: DaskWorkersOption = None,
+) -> None:
     """Process the inbox now (what the nightly schedule runs)."""
+    _choose_runner(runner, dask_address, dask_workers)
     settings = Settings.from_env(home)
-    with console.status("Reading, validating and loading the inbox..."):
+    with console.status(f"Reading, validating and loading the inbox ({_where(settings)})..."):
         counts = _start("nightly", home=str(settings.home))
     _print_run(settings, counts)
 
@@ -180,10 +238,14 @@ def backfill(
         bool, typer.Option("--reparse", help="Read the archived files again first.")
     ] = False,
     home: HomeOption = None,
+    runner: RunnerOption = None,
+    dask_address: DaskAddressOption = None,
+    dask_workers: DaskWorkersOption = None,
 ) -> None:
     """Recompute the marts for past years; --reparse reads the archived files again first."""
     from ntm.transforms.names import pad_code
 
+    _choose_runner(runner, dask_address, dask_workers)
     settings = Settings.from_env(home)
     districts = [pad_code(d, 3) or d for d in district] if district else None
     with console.status(f"Recomputing {from_year}-{to_year}..."):

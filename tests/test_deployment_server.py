@@ -34,6 +34,8 @@ def test_nightly_deployment_from_prefect_yaml_runs_on_a_worker(tmp_path: Path):
         }
         prefect("work-pool", "create", "ntm", "--type", "process", env=env)
         prefect("--no-prompt", "deploy", "--all", env=env)
+        dask_variant = prefect("deployment", "inspect", "nightly/nightly-dask", env=env)
+        assert "'NTM_TASK_RUNNER': 'dask'" in dask_variant
         (home / "inbox").mkdir(parents=True)
         Book().write(home / "inbox" / "thuan-chau-2023.xlsx")
         prefect("deployment", "run", "nightly/nightly", env=env)

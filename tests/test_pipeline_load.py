@@ -244,3 +244,14 @@ def test_backfill_after_a_ruleset_change_recomputes_the_marts(settings, monkeypa
         pipeline.publish(con, settings)
     with duckdb.connect(str(settings.published), read_only=True) as con:
         assert share(con) == 29
+
+
+def test_a_run_with_nothing_new_keeps_the_snapshot_and_logs_the_run(settings):
+    drop(settings, Book(), "a.xlsx")
+    pipeline.run_once(settings, "run-1")
+    before = settings.published.stat().st_mtime_ns
+    pipeline.run_once(settings, "run-2")
+    assert settings.published.stat().st_mtime_ns == before
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        runs = con.execute("select run_id, files_seen from ops.runs order by run_id").fetchall()
+    assert runs == [("run-1", 1), ("run-2", 0)]

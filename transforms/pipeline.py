@@ -189,6 +189,26 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     publish_snapshot(con, settings.published)
 
 
+_LEDGER_STATE = "select count(*), max(submission_id), max(status_changed_at) from ops.submissions"
+
+
+def needs_publish(con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary) -> bool:
+    """Return False when the run received nothing and the snapshot already shows the ledger.
+
+    Republishing the same marts costs seconds at national size; an empty run's row
+    in ops.runs reaches the snapshot with the next run that brings data. A snapshot
+    left behind by a run that died while publishing is always replaced.
+    """
+    if not summary.submissions.empty or not settings.published.exists():
+        return True
+    try:
+        with duckdb.connect(str(settings.published), read_only=True) as snap:
+            published = snap.execute(_LEDGER_STATE).fetchall()
+    except duckdb.Error:
+        return True  # unreadable or half-written: publish again
+    return published != con.execute(_LEDGER_STATE).fetchall()
+
+
 def archived_submissions(
     con: duckdb.DuckDBPyConnection,
     from_year: int,
@@ -296,7 +316,8 @@ def run_once(settings: Settings, run_id: str, flow: str = "nightly") -> RunSumma
         results = validate_received(received)
         commit_batch(con, received, results, summary)
         clear_inbox(received)
-        publish(con, settings)
+        if needs_publish(con, settings, summary):
+            publish(con, settings)
         write_feedback_for(settings, received, results, summary.submissions)
         write_reports_for(con, settings, report_pairs(con, summary.changed))
     return summary

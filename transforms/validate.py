@@ -1,9 +1,11 @@
 """Validating district workbooks: read, parse, check a batch with the pandera schemas.
 
 `validate_files` is the one entry point: the CLI, the flows and the tests all
-call it. Rows of every file in the batch are checked in one pandera call
-(per-call overhead dominates at district size), then failures are split back
-per file.
+call it. It runs in two phases that may happen on different machines: reading
+(`read_files`, or `read_bytes`/`read_to_read` per file on a remote worker) gives
+plain records per file; checking (`check_read`) validates the rows of every file
+in the batch in one pandera call (per-call overhead dominates at district size),
+then splits failures back per file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing as mp
 import os
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -103,7 +106,12 @@ def validate_file(path: Path, name: str | None = None) -> FileResult:
 PARALLEL_MIN_FILES = 64
 
 
-def read_file(path: Path, name: str) -> tuple[FileResult, list[ParsedTable | None]]:
+# One file read: its result so far (file, info, cell issues) and its parsed tables, one per
+# table sheet (None when the sheet is absent). Plain data: it crosses process boundaries.
+ReadFile = tuple[FileResult, list[ParsedTable | None]]
+
+
+def read_file(path: Path, name: str) -> ReadFile:
     """Return one file's result so far (file, info and cell issues) and its parsed tables."""
     raw = read_workbook(path, name)
     result = FileResult(path=path, file=name, readable=raw.readable, issues=list(raw.issues))
@@ -122,14 +130,54 @@ def read_file(path: Path, name: str) -> tuple[FileResult, list[ParsedTable | Non
     return result, parsed
 
 
-def _read_many(
-    items: list[tuple[Path, str]], workers: int
-) -> list[tuple[FileResult, list[ParsedTable | None]]]:
-    """Read and parse files, in a pool of processes when there are enough of them.
+def read_bytes(name: str, data: bytes, path: Path | None = None) -> ReadFile:
+    """Return what `read_file` returns for a file given by its content.
 
-    Workers come from a forkserver started clean (a fork of a process that runs
-    Prefect's threads could inherit a held lock); they return plain records.
+    The bytes go to a private temporary file named with the suffix of `path` (or
+    of `name`), since the reader checks the type by suffix; the result's path is
+    `path`, or the name when none is given.
     """
+    suffix = (path or Path(name)).suffix
+    with tempfile.TemporaryDirectory(prefix="ntm-read-") as tmp:
+        local = Path(tmp) / f"file{suffix}"
+        local.write_bytes(data)
+        result, parsed = read_file(local, name)
+    result.path = path if path is not None else Path(name)
+    return result, parsed
+
+
+@dataclass(frozen=True)
+class ToRead:
+    """One file for a reader in another process or on another host.
+
+    Either its content travels (`data`), or the reader opens it on a folder it
+    shares with the sender (`shared`, the path as the reader sees it). `path` is
+    the file as the sender knows it; the result carries it back.
+    """
+
+    path: Path
+    name: str
+    data: bytes | None = None
+    shared: Path | None = None
+
+
+def read_to_read(item: ToRead) -> ReadFile:
+    """Return the read result of one file sent to a reader, with the sender's path."""
+    if item.data is not None:
+        return read_bytes(item.name, item.data, item.path)
+    result, parsed = read_file(item.shared or item.path, item.name)
+    result.path = item.path
+    return result, parsed
+
+
+def read_files(items: Sequence[tuple[Path, str]], workers: int) -> list[ReadFile]:
+    """Return the read result of every (path, name), in order.
+
+    Files are read in a pool of processes when there are enough of them. Workers
+    come from a forkserver started clean (a fork of a process that runs Prefect's
+    threads could inherit a held lock); they return plain records.
+    """
+    items = list(items)
     if workers <= 1 or len(items) < PARALLEL_MIN_FILES:
         return [read_file(path, name) for path, name in items]
     ctx = mp.get_context("forkserver")
@@ -139,7 +187,7 @@ def _read_many(
         return list(pool.map(_read_item, items, chunksize=chunk))
 
 
-def _read_item(item: tuple[Path, str]) -> tuple[FileResult, list[ParsedTable | None]]:
+def _read_item(item: tuple[Path, str]) -> ReadFile:
     return read_file(*item)
 
 
@@ -152,7 +200,16 @@ def validate_files(
     checked together in one pandera call per sheet.
     """
     names = list(names) if names is not None else [p.name for p in paths]
-    read = _read_many(list(zip(paths, names, strict=True)), workers or os.cpu_count() or 1)
+    items = list(zip(paths, names, strict=True))
+    return check_read(read_files(items, workers or os.cpu_count() or 1))
+
+
+def check_read(read: Sequence[ReadFile]) -> list[FileResult]:
+    """Return the results of files read (in any process): batch checks, coverage, sorted issues.
+
+    The rows of every file are checked in one pandera call per sheet; the results
+    are completed in place and returned in the order read.
+    """
     results = [result for result, _ in read]
     tables: dict[str, list[ParsedTable | None]] = {
         spec.key: [parsed[k] for _, parsed in read] for k, spec in enumerate(c.TABLE_SHEETS)

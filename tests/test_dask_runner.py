@@ -1,0 +1,211 @@
+"""Reading files elsewhere: by content, on a shared folder, and the nightly flow on Dask workers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ntm.settings import Settings
+from ntm.transforms import pipeline
+from ntm.transforms.demo import generate_demo
+from ntm.transforms.validate import (
+    ToRead,
+    check_read,
+    read_bytes,
+    read_file,
+    read_files,
+    read_to_read,
+    validate_files,
+)
+from tests.workbooks import Book
+
+MARTS = (
+    "commune_assessment",
+    "commune_flags",
+    "district_summary",
+    "province_summary",
+    "national_summary",
+    "model_coverage",
+)
+
+
+def _bad_book() -> Book:
+    book = Book()
+    book.rows[0]["fires"] = -1
+    book.rows[1]["fires"] = "ba"
+    return book
+
+
+def test_a_file_read_by_content_reads_as_the_file_on_disk(tmp_path):
+    for path in (
+        Book().write(tmp_path / "thuan-chau.xlsx"),
+        _bad_book().write(tmp_path / "bad.xlsx"),
+        Book().write(tmp_path / "old.xls"),
+        Book().write(tmp_path / "libre.ods"),
+    ):
+        on_disk = read_file(path, path.name)
+        by_content = read_bytes(path.name, path.read_bytes(), path)
+        assert by_content == on_disk
+        assert read_bytes(path.name, path.read_bytes())[0].path == Path(path.name)
+
+
+def test_a_file_of_the_wrong_type_is_refused_by_content_as_on_disk(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a workbook")
+    assert read_bytes(path.name, path.read_bytes(), path) == read_file(path, path.name)
+
+
+def test_checking_files_read_elsewhere_gives_what_validate_files_gives(tmp_path):
+    paths = [
+        Book().write(tmp_path / "a.xlsx"),
+        _bad_book().write(tmp_path / "b.xlsx"),
+    ]
+    items = [ToRead(p, p.name, data=p.read_bytes()) for p in paths]
+    remote = check_read([read_to_read(item) for item in items])
+    local = validate_files(paths)
+    assert [(r.path, r.file, r.info, r.issues, r.sheets) for r in remote] == [
+        (r.path, r.file, r.info, r.issues, r.sheets) for r in local
+    ]
+    assert remote[0].communes is not None and remote[0].communes.equals(local[0].communes)
+    assert check_read(read_files([(p, p.name) for p in paths], 1))[1].issues == local[1].issues
+
+
+def test_with_a_shared_folder_readers_open_archived_files_there(tmp_path):
+    settings = Settings(home=tmp_path / "home", shared_path=tmp_path / "mounted").ensure()
+    (settings.archive / "ab").mkdir()
+    archived = Book().write(settings.archive / "ab" / "abc.xlsx")
+    shutil.copytree(settings.archive, tmp_path / "mounted")
+    outside = Book().write(tmp_path / "elsewhere.xlsx")
+    batches = pipeline.reading_batches(
+        settings, [archived, outside], ["thuan-chau.xlsx", "other.xlsx"], 4
+    )
+    (first,), (second,) = batches
+    assert first.shared == tmp_path / "mounted" / "ab" / "abc.xlsx" and first.data is None
+    assert second.data == outside.read_bytes() and second.shared is None
+    archived.unlink()  # the reader opens the shared copy, and reports the archive path
+    result, _ = read_to_read(first)
+    assert result.path == archived and result.file == "thuan-chau.xlsx" and result.readable
+
+
+def test_files_are_split_into_ordered_batches_by_content_without_a_shared_folder(tmp_path):
+    settings = Settings(home=tmp_path)
+    paths = [Book().write(tmp_path / f"{i}.xlsx") for i in range(5)]
+    batches = pipeline.reading_batches(settings, paths, [p.name for p in paths], 2)
+    assert [[item.path for item in b] for b in batches] == [paths[:3], paths[3:]]
+    assert all(item.data is not None for b in batches for item in b)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--runner", "dask", "--dask-workers", "3"], ("dask", None, 3)),
+        (["--dask-address", "tcp://10.0.0.5:8786"], ("dask", "tcp://10.0.0.5:8786", 2)),
+        ([], ("local", None, 2)),
+    ],
+)
+def test_run_and_backfill_pass_the_runner_options_to_the_flow_settings(
+    tmp_path, monkeypatch, args, expected
+):
+    from typer.testing import CliRunner
+
+    from ntm import cli
+
+    for key in ("NTM_TASK_RUNNER", "NTM_DASK_ADDRESS", "NTM_DASK_WORKERS"):
+        monkeypatch.setenv(key, "")  # recorded, so what the command sets is undone after
+        monkeypatch.delenv(key)
+    seen = []
+
+    def start(flow_name, **kwargs):
+        settings = Settings.from_env(kwargs["home"])  # what the flow reads
+        seen.append((settings.task_runner, settings.dask_address, settings.dask_workers))
+        return {"run_id": "r", "files_seen": 0, "accepted": 0, "rejected": 0, "duplicates": 0}
+
+    monkeypatch.setattr(cli, "_start", start)
+    home = ["--home", str(tmp_path)]
+    for command in (["run"], ["backfill", "--from", "2019", "--to", "2019"]):
+        result = CliRunner().invoke(cli.app, [*command, *home, *args])
+        assert result.exit_code == 0, result.output
+        for key in ("NTM_TASK_RUNNER", "NTM_DASK_ADDRESS", "NTM_DASK_WORKERS"):
+            monkeypatch.delenv(key, raising=False)
+    assert seen == [expected, expected]
+
+
+def test_an_unknown_task_runner_in_the_environment_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("NTM_TASK_RUNNER", "spark")
+    with pytest.raises(ValueError, match="spark"):
+        Settings.from_env(tmp_path)
+
+
+def _run(flow_name: str, home: Path, monkeypatch, dask: bool, **kwargs: object) -> str:
+    """Run a flow on the default runner or a local Dask cluster; return its flow run id."""
+    from ntm.flows import nightly as flows
+
+    monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
+    if dask:
+        monkeypatch.setenv("NTM_TASK_RUNNER", "dask")
+        monkeypatch.setenv("NTM_DASK_WORKERS", "2")
+        monkeypatch.setenv("NTM_DASK_THREADS_PER_WORKER", "1")
+    else:
+        monkeypatch.delenv("NTM_TASK_RUNNER", raising=False)
+    counts = getattr(flows, flow_name)(home=str(home), **kwargs)
+    return str(counts["run_id"])
+
+
+def _task_names(run_id: str) -> set[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+    return {run.name.rsplit("-", 1)[0] for run in runs}
+
+
+def _outcome(home: Path) -> dict[str, list[tuple[object, ...]]]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        out = {m: con.execute(f"from marts.{m} order by all").fetchall() for m in MARTS}
+        out["submissions"] = con.execute(
+            "select file_name, sha256, received_at, province_code, district_code, year, status,"
+            " error_count, warning_count from ops.submissions order by all"
+        ).fetchall()
+        out["issues"] = con.execute(
+            "select s.file_name, i.* exclude (submission_id) from ops.validation_issues i"
+            " join ops.submissions s using (submission_id) order by all"
+        ).fetchall()
+        out["raw_communes"] = con.execute(
+            "select s.file_name, c.* exclude (submission_id) from raw.communes c"
+            " join ops.submissions s using (submission_id) order by all"
+        ).fetchall()
+    return out
+
+
+@pytest.mark.slow
+def test_nightly_on_a_local_dask_cluster_gives_the_marts_of_the_default_runner(
+    prefect_server, tmp_path, monkeypatch
+):
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    generate_demo(local / "inbox", province_codes=("58",), years=range(2019, 2022))
+    _bad_book().write(local / "inbox" / "bad.xlsx")
+    shutil.copytree(local, dask)  # copy2 keeps the modification times: same received_at
+
+    _run("nightly", local, monkeypatch, dask=False)
+    run_id = _run("nightly", dask, monkeypatch, dask=True)
+
+    assert {"read_batch", "check_read"} <= _task_names(run_id)
+    expected, got = _outcome(local), _outcome(dask)
+    assert expected["issues"] and expected["commune_assessment"] and expected["raw_communes"]
+    assert {row[6] for row in expected["submissions"]} == {"accepted", "rejected"}
+    for key in expected:
+        assert got[key] == expected[key], key
+
+    # reading the archive again fans out the same way and changes nothing
+    _run("backfill", local, monkeypatch, dask=False, from_year=2019, to_year=2021, reparse=True)
+    run_id = _run(
+        "backfill", dask, monkeypatch, dask=True, from_year=2019, to_year=2021, reparse=True
+    )
+    assert "read_batch" in _task_names(run_id)
+    assert _outcome(dask) == _outcome(local) == expected
