@@ -179,3 +179,23 @@ def test_backfill_flow_rereads_the_archive_and_rebuilds(prefect_server, tmp_path
         status = con.execute("select status from ops.submissions").fetchall()
     assert runs == [("nightly",), ("backfill",)]
     assert status == [("accepted",)]
+
+
+def test_the_installed_ntm_command_validates_with_pandera_extras_kept_out(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ntm = str(Path(sys.executable).with_name("ntm"))
+    good = Book().write(tmp_path / "ok.xlsx")
+    bad_book = Book()
+    bad_book.rows[0]["fires"] = -1
+    bad = bad_book.write(tmp_path / "bad.xlsx")
+    ok = subprocess.run([ntm, "validate", str(good)], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "accepted" in ok.stdout
+    failed = subprocess.run(
+        [ntm, "validate", "--json", str(bad)], capture_output=True, text=True, check=False
+    )
+    assert failed.returncode == 1, failed.stderr
+    assert json.loads(failed.stdout)[0]["rule"] == "count_negative"
