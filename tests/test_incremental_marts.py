@@ -4,6 +4,7 @@ reaches gives exactly the marts of a full rebuild from raw."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import duckdb
@@ -31,7 +32,9 @@ def loaded(tmp_path_factory):
     return settings
 
 
-def test_a_resubmission_a_baseline_change_and_a_rejected_file_match_a_full_rebuild(loaded):
+def test_a_resubmission_a_baseline_change_and_a_rejected_file_match_a_full_rebuild(
+    loaded, tmp_path
+):
     settings = loaded
     # a corrected 2021 file of one district, a new 2019 (baseline) file of another,
     # and a rejected 2023 file of a third: Y, Y+1, every year, a status change
@@ -45,9 +48,14 @@ def test_a_resubmission_a_baseline_change_and_a_rejected_file_match_a_full_rebui
     summary = pipeline.run_once(settings, "second")
     assert summary.changed == {("584", 2021), ("582", 2019), ("585", 2023)}
 
-    with duckdb.connect(str(settings.warehouse)) as con:
+    # the straightforward recomputation from raw, on a copy (the module's warehouse
+    # must keep its build log for the snapshot test below)
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(settings.warehouse, copy)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         incremental = snapshot_of(con)
-        build_models(con)  # the straightforward recomputation from raw
+    with duckdb.connect(str(copy)) as con:
+        build_models(con)
         full = snapshot_of(con)
     assert incremental == full
 
@@ -68,3 +76,37 @@ def test_a_district_that_sent_only_a_rejected_file_shows_as_rejected(tmp_path):
             " where district_code in ('118', '119') and year = 2023 order by 1"
         ).fetchall()
     assert rows == [("118", "rejected"), ("119", "late")]  # received today for 2023
+
+
+def test_the_snapshot_updated_for_those_years_equals_one_published_from_scratch(loaded, tmp_path):
+    from ntm.transforms.publish import publish_snapshot
+
+    # the module's second run replaced only the years it recomputed in the snapshot
+    with duckdb.connect(str(loaded.warehouse)) as con:
+        assert pipeline.snapshot_plan(con, loaded) == "current"
+        fresh = publish_snapshot(con, tmp_path / "fresh.duckdb")
+
+    def tables(path):
+        with duckdb.connect(str(path), read_only=True) as snap:
+            names = snap.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+            ).fetchall()
+            return {n: snap.execute(f"from {n} order by all").fetchall() for (n,) in names}
+
+    incremental, scratch = tables(loaded.published), tables(fresh)
+    assert incremental.keys() == scratch.keys()
+    for name in scratch:
+        assert incremental[name] == scratch[name], name
+
+
+def test_the_publish_plan_follows_the_builds_the_snapshot_has_not_seen(tmp_path):
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    Book().write(settings.inbox / "a.xlsx")
+    os.utime(settings.inbox / "a.xlsx", (time.time() - 60,) * 2)
+    pipeline.run_once(settings, "first")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        assert pipeline.snapshot_plan(con, settings) == "current"
+        build_models(con, [2023, 2024])  # as a run that died before publishing would
+        assert pipeline.snapshot_plan(con, settings) == [2023, 2024]
+        build_models(con)
+        assert pipeline.snapshot_plan(con, settings) == "full"

@@ -184,29 +184,46 @@ def clear_inbox(received: Sequence[Received]) -> None:
         r.incoming.path.unlink(missing_ok=True)
 
 
-def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Publish the read-only snapshot for BI tools."""
-    publish_snapshot(con, settings.published)
+def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Publish the read-only snapshot for BI tools; return False when it was already current."""
+    plan = snapshot_plan(con, settings)
+    if plan == "current":
+        return False
+    publish_snapshot(con, settings.published, None if plan == "full" else plan)
+    return True
 
 
 _LEDGER_STATE = "select count(*), max(submission_id), max(status_changed_at) from ops.submissions"
 
 
-def needs_publish(con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary) -> bool:
-    """Return False when the run received nothing and the snapshot already shows the ledger.
+def snapshot_plan(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | list[int]:
+    """Return how to bring the snapshot up to date: "current", "full", or the years to replace.
 
-    Republishing the same marts costs seconds at national size; an empty run's row
-    in ops.runs reaches the snapshot with the next run that brings data. A snapshot
-    left behind by a run that died while publishing is always replaced.
+    ops.marts_builds records every rebuild of the models (which years, or all); the
+    snapshot carries its own copy, so the builds it has not seen say exactly what
+    changed since, even when the run that made them died before publishing. A run
+    that brought nothing leaves a current snapshot alone (republishing the same
+    marts costs seconds at national size); its ops.runs row reaches the snapshot
+    with the next publish.
     """
-    if not summary.submissions.empty or not settings.published.exists():
-        return True
+    if not settings.published.exists():
+        return "full"
     try:
         with duckdb.connect(str(settings.published), read_only=True) as snap:
-            published = snap.execute(_LEDGER_STATE).fetchall()
+            ledger = snap.execute(_LEDGER_STATE).fetchall()
+            seen = snap.execute("select max(build_id) from ops.marts_builds").fetchall()[0][0]
     except duckdb.Error:
-        return True  # unreadable or half-written: publish again
-    return published != con.execute(_LEDGER_STATE).fetchall()
+        return "full"  # unreadable, or from before the build log: start again
+    if seen is None:
+        return "full"
+    builds = con.execute(
+        "select years from ops.marts_builds where build_id > ? order by build_id", [seen]
+    ).fetchall()
+    if any(years is None for (years,) in builds):
+        return "full"
+    if builds:
+        return sorted({year for (years,) in builds for year in years})
+    return "current" if ledger == con.execute(_LEDGER_STATE).fetchall() else []
 
 
 def archived_submissions(
@@ -316,8 +333,7 @@ def run_once(settings: Settings, run_id: str, flow: str = "nightly") -> RunSumma
         results = validate_received(received)
         commit_batch(con, received, results, summary)
         clear_inbox(received)
-        if needs_publish(con, settings, summary):
-            publish(con, settings)
+        publish(con, settings)
         write_feedback_for(settings, received, results, summary.submissions)
         write_reports_for(con, settings, report_pairs(con, summary.changed))
     return summary

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
-from ntm.transforms.snapshot_extras import add_text_twins, export_parquet
+from ntm.transforms.snapshot_extras import (
+    TEXT_TWIN_SUFFIX,
+    add_text_twins,
+    export_parquet,
+    refresh_text_twins,
+)
 
 PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 # Written in the oldest storage format current BI bundles (DuckDB 1.0 and
@@ -19,28 +26,88 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Replace target atomically with a copy of ref, ops and marts; export the marts as Parquet."""
+def _tables(con: duckdb.DuckDBPyConnection, schema: str, database: str | None = None) -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables()"
+        " where database_name = coalesce(?, current_database()) and schema_name = ?"
+        " order by table_name",
+        [database, schema],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str | None, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() where database_name ="
+        " coalesce(?, current_database()) and schema_name = 'marts' and table_name = ?"
+        " order by column_index",
+        [database, table],
+    ).fetchall()
+    return [str(r[0]) for r in rows if not str(r[0]).endswith(TEXT_TWIN_SUFFIX)]
+
+
+def _copy_all(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in PUBLISHED_SCHEMAS:
+        con.execute(f"create schema snapshot.{schema}")
+        for table in _tables(con, schema):
+            # names come from the catalogue of our own warehouse
+            source = f'{schema}."{table}"'
+            con.execute(f"create table snapshot.{source} as from {source}")
+    # BI tools that cannot read LIST columns get a text twin of each
+    add_text_twins(con, "snapshot.marts")
+
+
+def _update_years(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> bool:
+    """Bring an attached copy of the last snapshot up to date; False if it cannot be."""
+    marts = _tables(con, "marts")
+    if marts != _tables(con, "marts", "snapshot"):
+        return False
+    for table in marts:
+        columns = _columns(con, None, table)
+        if columns != _columns(con, "snapshot", table) or "year" not in columns:
+            return False  # the models changed shape: copy everything
+    for schema in ("ref", "ops"):  # small: replaced whole
+        for table in _tables(con, schema):
+            source = f'{schema}."{table}"'
+            con.execute(f"create or replace table snapshot.{source} as from {source}")
+    in_years = "where list_contains(?, year)"
+    for table in marts:
+        source = f'marts."{table}"'
+        con.execute(f"delete from snapshot.{source} {in_years}", [list(years)])  # noqa: S608
+        insert = f"insert into snapshot.{source} by name select * from {source} {in_years}"  # noqa: S608
+        con.execute(insert, [list(years)])
+    refresh_text_twins(con, years, "snapshot.marts")
+    return True
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection, target: Path, years: Sequence[int] | None = None
+) -> Path:
+    """Replace target atomically with a copy of ref, ops and marts; export the marts as Parquet.
+
+    With `years` and a previous snapshot, the new file starts as a copy of the old one
+    and only those years of the marts are replaced (the caller knows, from
+    ops.marts_builds, that nothing else changed since that snapshot).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fresh = f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    con.execute(f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
+    incremental = years is not None and target.exists()
+    if incremental:
+        shutil.copyfile(target, tmp)
+        con.execute(f"attach {_quote(tmp)} as snapshot")
+    else:
+        con.execute(fresh)
     try:
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema snapshot.{schema}")
-            tables = con.execute(
-                "select table_name from duckdb_tables()"
-                " where database_name = current_database() and schema_name = ?"
-                " order by table_name",
-                [schema],
-            ).fetchall()
-            for (table,) in tables:
-                # names come from the catalogue of our own warehouse
-                source = f'{schema}."{table}"'
-                con.execute(f"create table snapshot.{source} as from {source}")
-        # BI tools that cannot read LIST columns get a text twin of each
-        add_text_twins(con, "snapshot.marts")
+        if incremental and not _update_years(con, years or []):
+            con.execute("detach snapshot")
+            tmp.unlink()
+            con.execute(fresh)
+            _copy_all(con)
+        elif not incremental:
+            _copy_all(con)
     finally:
         con.execute("detach snapshot")
     with tmp.open("rb") as fh:

@@ -10,6 +10,7 @@ rather than databases.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -85,6 +86,22 @@ def add_text_twins(
         )
         added.append(f"{table}.{twin}")
     return added
+
+
+def refresh_text_twins(
+    con: duckdb.DuckDBPyConnection, years: Sequence[int], schema_prefix: str = "snapshot.marts"
+) -> None:
+    """Recompute the text twins of the rows of these years (after they were replaced)."""
+    catalog, schema = _split_schema(schema_prefix)
+    qualified = ".".join(_ident(p) for p in (catalog, schema) if p is not None)
+    for table, column in list_columns(con, schema_prefix):
+        twin = _ident(column + TEXT_TWIN_SUFFIX)
+        con.execute(
+            f"update {qualified}.{_ident(table)} set {twin} ="  # noqa: S608
+            f" array_to_string({_ident(column)}, {_literal(TEXT_TWIN_SEPARATOR)})"
+            " where list_contains(?, year)",
+            [list(years)],
+        )
 
 
 def export_parquet(

@@ -79,6 +79,10 @@ def build_models(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = N
             con.execute(delete, [list(years)])
             con.execute(insert, [list(years)])
         built.append(relation)
+    con.execute(
+        "insert into ops.marts_builds values (nextval('ops.marts_build_ids'), now(), ?)",
+        [None if years is None else sorted(set(years))],
+    )
     return built
 
 
