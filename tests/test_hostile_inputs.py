@@ -367,7 +367,6 @@ ALLOWED = {
     ("transforms/sqlrunner.py", "build_models", "relation"): "from our own sql/ file names",
     ("transforms/sqlrunner.py", "build_models", "_read(path)"): "our own sql/ file",
     ("transforms/sqlrunner.py", "migrate", "sql"): "our own migration files",
-    ("transforms/publish.py", "publish_snapshot", "source"): "our warehouse's catalogue",
 }
 
 

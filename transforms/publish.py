@@ -22,6 +22,10 @@ PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 SNAPSHOT_STORAGE_VERSION = "v1.0.0"
 
 
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -50,8 +54,8 @@ def _copy_all(con: duckdb.DuckDBPyConnection) -> None:
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema snapshot.{schema}")
         for table in _tables(con, schema):
-            # names come from the catalogue of our own warehouse
-            source = f'{schema}."{table}"'
+            # names come from the catalogue of our own warehouse, quoted all the same
+            source = f"{_ident(schema)}.{_ident(table)}"
             con.execute(f"create table snapshot.{source} as from {source}")
     # BI tools that cannot read LIST columns get a text twin of each
     add_text_twins(con, "snapshot.marts")
@@ -68,11 +72,11 @@ def _update_years(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> bool:
             return False  # the models changed shape: copy everything
     for schema in ("ref", "ops"):  # small: replaced whole
         for table in _tables(con, schema):
-            source = f'{schema}."{table}"'
+            source = f"{_ident(schema)}.{_ident(table)}"
             con.execute(f"create or replace table snapshot.{source} as from {source}")
     in_years = "where list_contains(?, year)"
     for table in marts:
-        source = f'marts."{table}"'
+        source = f"marts.{_ident(table)}"
         con.execute(f"delete from snapshot.{source} {in_years}", [list(years)])  # noqa: S608
         insert = f"insert into snapshot.{source} by name select * from {source} {in_years}"  # noqa: S608
         con.execute(insert, [list(years)])
