@@ -283,6 +283,18 @@ def demo(home: HomeOption = None) -> None:
     _print_run(settings, counts)
 
 
+@contextlib.contextmanager
+def _snapshot(settings: Settings) -> Iterator[Any]:
+    """Open the published snapshot read-only, or exit 2 saying there is none yet."""
+    import duckdb
+
+    if not settings.published.exists():
+        err.print(f"[red]No snapshot at {settings.published}: run `ntm run` first.[/red]")
+        raise typer.Exit(2)
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        yield con
+
+
 @app.command()
 def report(
     year: Annotated[int, typer.Option("--year", help="Reporting year.")],
@@ -290,17 +302,12 @@ def report(
     home: HomeOption = None,
 ) -> None:
     """Write the province reports (Excel and HTML) of a year from the published snapshot."""
-    import duckdb
-
     from ntm.transforms.names import pad_code
     from ntm.transforms.reports import province_years, write_reports
 
     settings = Settings.from_env(home)
-    if not settings.published.exists():
-        err.print(f"[red]No snapshot at {settings.published}: run `ntm run` first.[/red]")
-        raise typer.Exit(2)
     code = pad_code(province, 2) if province else None
-    with duckdb.connect(str(settings.published), read_only=True) as con:
+    with _snapshot(settings) as con:
         pairs = [(code, year)] if code else province_years(con, [year])
         written = write_reports(con, settings.reports, pairs)
     for path in written:
@@ -314,15 +321,10 @@ def submissions(
     home: HomeOption = None,
 ) -> None:
     """List what was received for a district (and year), with statuses, from the snapshot."""
-    import duckdb
-
     from ntm.transforms.names import pad_code
 
     settings = Settings.from_env(home)
-    if not settings.published.exists():
-        err.print(f"[red]No snapshot at {settings.published}: run `ntm run` first.[/red]")
-        raise typer.Exit(2)
-    with duckdb.connect(str(settings.published), read_only=True) as con:
+    with _snapshot(settings) as con:
         frame = con.execute(
             "select submission_id, file_name, year, received_at, status, error_count,"
             " warning_count from ops.submissions where district_code = ?"
