@@ -1,5 +1,5 @@
-"""The fast path equals the straightforward one: recomputing only the years a change
-reaches gives exactly the marts of a full rebuild from raw."""
+"""The fast path equals the straightforward one: recomputing only the years and
+provinces a change reaches gives exactly the marts of a full rebuild from raw."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from ntm.settings import Settings
 from ntm.transforms import pipeline
 from ntm.transforms.demo import generate_demo, generate_district_files
+from ntm.transforms.scope import Scope
 from ntm.transforms.sqlrunner import build_models, model_paths, model_relation
 from tests.workbooks import Book
 
@@ -27,7 +28,8 @@ def snapshot_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 def loaded(tmp_path_factory):
     home = tmp_path_factory.mktemp("incremental")
     settings = Settings(home=home, settle_seconds=0).ensure()
-    generate_demo(settings.inbox, province_codes=("58",), years=range(2019, 2026))
+    # two provinces, so that a change in one must leave the other as it was
+    generate_demo(settings.inbox, province_codes=("58", "26"), years=range(2019, 2026))
     pipeline.run_once(settings, "first")
     return settings
 
@@ -37,16 +39,41 @@ def test_a_resubmission_a_baseline_change_and_a_rejected_file_match_a_full_rebui
 ):
     settings = loaded
     # a corrected 2021 file of one district, a new 2019 (baseline) file of another,
-    # and a rejected 2023 file of a third: Y, Y+1, every year, a status change
+    # a rejected 2023 file of a third: Y, Y+1, every year, a status change; and the
+    # first 2022 file of a province that had sent nothing (it enters the marts)
     generate_district_files(settings.inbox, ["584"], [2021], seed=7)
     generate_district_files(settings.inbox, ["582"], [2019], seed=7)
+    generate_district_files(settings.inbox, ["094"], [2022], seed=7)
     bad = Book(district="585", year=2023)
     bad.rows[0]["fires"] = "ba"
     bad.write(settings.inbox / "585-2023-bad.xlsx")
     for f in settings.inbox.iterdir():
         os.utime(f, (time.time() - 60,) * 2)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        other_province_before = con.execute(
+            "select build_id from ops.marts_builds order by build_id"
+        ).fetchall()
+        vinh_phuc = con.execute(
+            "from marts.commune_assessment where province_code = '26' order by all"
+        ).fetchall()
     summary = pipeline.run_once(settings, "second")
-    assert summary.changed == {("584", 2021), ("582", 2019), ("585", 2023)}
+    assert summary.changed == {("584", 2021), ("582", 2019), ("585", 2023), ("094", 2022)}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        scope = con.execute(
+            "select years, province_codes from ops.marts_builds where build_id > ?",
+            [other_province_before[-1][0]],
+        ).fetchall()
+        # the rebuild reached only the provinces that changed (and the nation)
+        assert scope == [(list(range(2019, 2026)), ["11", "58"])]
+        assert (
+            con.execute(
+                "from marts.commune_assessment where province_code = '26' order by all"
+            ).fetchall()
+            == vinh_phuc
+        )
+        assert con.execute(
+            "select distinct year from marts.commune_assessment where province_code = '11'"
+        ).fetchall() == [(2022,)]
 
     # the straightforward recomputation from raw, on a copy (the module's warehouse
     # must keep its build log for the snapshot test below)
@@ -106,7 +133,8 @@ def test_the_publish_plan_follows_the_builds_the_snapshot_has_not_seen(tmp_path)
     pipeline.run_once(settings, "first")
     with duckdb.connect(str(settings.warehouse)) as con:
         assert pipeline.snapshot_plan(con, settings) == "current"
-        build_models(con, [2023, 2024])  # as a run that died before publishing would
-        assert pipeline.snapshot_plan(con, settings) == [2023, 2024]
+        # as a run that died before publishing would
+        build_models(con, Scope.of([2023, 2024], ["26"]))
+        assert pipeline.snapshot_plan(con, settings) == Scope((2023, 2024), ("26",))
         build_models(con)
         assert pipeline.snapshot_plan(con, settings) == "full"

@@ -14,6 +14,7 @@ from ntm.settings import Settings
 from ntm.transforms import load, pipeline
 from ntm.transforms.duck import transaction
 from ntm.transforms.inbox import is_ignored, scan
+from ntm.transforms.scope import affected_years
 from tests.workbooks import Book
 
 NOW = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
@@ -178,9 +179,9 @@ def test_run_is_logged_in_ops_runs(settings):
 
 
 def test_affected_years_follow_the_previous_year_and_baseline_rules():
-    assert pipeline.affected_years({("119", 2022)}, 2019, 2025) == [2022, 2023]
-    assert pipeline.affected_years({("119", 2025)}, 2019, 2025) == [2025]
-    assert pipeline.affected_years({("119", 2019)}, 2019, 2025) == list(range(2019, 2026))
+    assert affected_years({("119", 2022)}, 2019, 2025) == [2022, 2023]
+    assert affected_years({("119", 2025)}, 2019, 2025) == [2025]
+    assert affected_years({("119", 2019)}, 2019, 2025) == list(range(2019, 2026))
 
 
 def test_reparse_after_a_reader_fix_accepts_a_file_rejected_before(settings, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from ntm.transforms.lock import writer_lock
 from ntm.transforms.publish import publish_snapshot
 from ntm.transforms.reports import write_reports
 from ntm.transforms.reports.feedback import write_feedback
+from ntm.transforms.scope import Scope, affected_scope, affected_years
 from ntm.transforms.sqlrunner import build_models
 from ntm.transforms.validate import FileResult, ToRead, validate_files
 from ntm.transforms.warehouse import connect
@@ -108,16 +110,6 @@ def _to_read(settings: Settings, path: Path, name: str) -> ToRead:
     return ToRead(path, name, data=path.read_bytes())
 
 
-def affected_years(changed: set[tuple[str, int]], baseline_year: int, last_year: int) -> list[int]:
-    """Return the years whose marts a change touches: Y and Y+1; the baseline touches all."""
-    years: set[int] = set()
-    for _, year in changed:
-        if year == baseline_year:
-            years.update(range(baseline_year, last_year + 1))
-        years.update(y for y in (year, year + 1) if y <= last_year)
-    return sorted(years)
-
-
 def commit_batch(
     con: duckdb.DuckDBPyConnection,
     received: Sequence[Received],
@@ -139,16 +131,31 @@ def commit_batch(
 def recompute(con: duckdb.DuckDBPyConnection, changed: set[tuple[str, int]]) -> None:
     """Bring the marts up to date with raw after these (district, year) changed.
 
-    The first time every model is built; after that only the years a change can
-    reach are recomputed (Y and Y+1; every year after a baseline change).
+    The first time every model is built; after that only the years and provinces
+    a change can reach are recomputed (see scope.affected_scope).
     """
     if not _marts_exist(con):
         build_models(con)
     elif changed:
-        _, last, baseline = con.execute(
-            "select min(first_year), max(last_year), min(baseline_year) from ref.rulesets"
-        ).fetchall()[0]
-        build_models(con, affected_years(changed, baseline, last))
+        build_models(con, changed_scope(con, changed))
+
+
+def changed_scope(con: duckdb.DuckDBPyConnection, changed: set[tuple[str, int]]) -> Scope:
+    """Return the scope of the marts these (district, year) changes reach."""
+    _, last, baseline = _program_years(con)
+    return affected_scope(changed, _province_of(con), baseline, last)
+
+
+def _program_years(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    """Return the first and last year the rulesets cover, and the baseline year."""
+    first, last, baseline = con.execute(
+        "select min(first_year), max(last_year), min(baseline_year) from ref.rulesets"
+    ).fetchall()[0]
+    return int(first), int(last), int(baseline)
+
+
+def _province_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select district_code, province_code from ref.districts").fetchall())
 
 
 def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
@@ -196,15 +203,15 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
 _LEDGER_STATE = "select count(*), max(submission_id), max(status_changed_at) from ops.submissions"
 
 
-def snapshot_plan(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | list[int]:
-    """Return how to bring the snapshot up to date: "current", "full", or the years to replace.
+def snapshot_plan(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | Scope:
+    """Return how to bring the snapshot up to date: "current", "full", or the scope to replace.
 
-    ops.marts_builds records every rebuild of the models (which years, or all); the
-    snapshot carries its own copy, so the builds it has not seen say exactly what
-    changed since, even when the run that made them died before publishing. A run
-    that brought nothing leaves a current snapshot alone (republishing the same
-    marts costs seconds at national size); its ops.runs row reaches the snapshot
-    with the next publish.
+    ops.marts_builds records every rebuild of the models (which years and
+    provinces, or all); the snapshot carries its own copy, so the builds it has
+    not seen say exactly what changed since, even when the run that made them
+    died before publishing. A run that brought nothing leaves a current snapshot
+    alone (republishing the same marts costs seconds at national size); its
+    ops.runs row reaches the snapshot with the next publish.
     """
     if not settings.published.exists():
         return "full"
@@ -217,13 +224,15 @@ def snapshot_plan(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | l
     if seen is None:
         return "full"
     builds = con.execute(
-        "select years from ops.marts_builds where build_id > ? order by build_id", [seen]
+        "select years, province_codes from ops.marts_builds where build_id > ? order by build_id",
+        [seen],
     ).fetchall()
-    if any(years is None for (years,) in builds):
+    if any(years is None for years, _ in builds):
         return "full"
-    if builds:
-        return sorted({year for (years,) in builds for year in years})
-    return "current" if ledger == con.execute(_LEDGER_STATE).fetchall() else []
+    scopes = [Scope.of(years, provinces) for years, provinces in builds]
+    if scopes:
+        return functools.reduce(Scope.union, scopes)
+    return "current" if ledger == con.execute(_LEDGER_STATE).fetchall() else Scope(())
 
 
 def archived_submissions(
@@ -276,17 +285,13 @@ def report_pairs(
     baseline) for the provinces of the districts that changed."""
     if not changed:
         return []
-    first, last, baseline = con.execute(
-        "select min(first_year), max(last_year), min(baseline_year) from ref.rulesets"
-    ).fetchall()[0]
-    province_of = dict(
-        con.execute("select district_code, province_code from ref.districts").fetchall()
-    )
+    first, last, baseline = _program_years(con)
+    province_of = _province_of(con)
     pairs = {
         (province_of[district], y)
         for district, year in changed
         for y in affected_years({(district, year)}, baseline, last)
-        if y >= first
+        if y >= first and district in province_of
     }
     return sorted(pairs)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
+from ntm.transforms.scope import Scope
 from ntm.transforms.snapshot_extras import (
     TEXT_TWIN_SUFFIX,
     add_text_twins,
@@ -61,7 +61,7 @@ def _copy_all(con: duckdb.DuckDBPyConnection) -> None:
     add_text_twins(con, "snapshot.marts")
 
 
-def _update_years(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> bool:
+def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
     """Bring an attached copy of the last snapshot up to date; False if it cannot be."""
     marts = _tables(con, "marts")
     if marts != _tables(con, "marts", "snapshot"):
@@ -74,23 +74,23 @@ def _update_years(con: duckdb.DuckDBPyConnection, years: Sequence[int]) -> bool:
         for table in _tables(con, schema):
             source = f"{_ident(schema)}.{_ident(table)}"
             con.execute(f"create or replace table snapshot.{source} as from {source}")
-    in_years = "where list_contains(?, year)"
     for table in marts:
         source = f"marts.{_ident(table)}"
-        con.execute(f"delete from snapshot.{source} {in_years}", [list(years)])  # noqa: S608
-        insert = f"insert into snapshot.{source} by name select * from {source} {in_years}"  # noqa: S608
-        con.execute(insert, [list(years)])
-    refresh_text_twins(con, years, "snapshot.marts")
+        rows, params = scope.filter("province_code" in _columns(con, None, table))
+        con.execute(f"delete from snapshot.{source} where {rows}", params)  # noqa: S608
+        insert = f"insert into snapshot.{source} by name select * from {source} where {rows}"  # noqa: S608
+        con.execute(insert, params)
+    refresh_text_twins(con, scope, "snapshot.marts")
     return True
 
 
 def publish_snapshot(
-    con: duckdb.DuckDBPyConnection, target: Path, years: Sequence[int] | None = None
+    con: duckdb.DuckDBPyConnection, target: Path, scope: Scope | None = None
 ) -> Path:
     """Replace target atomically with a copy of ref, ops and marts; export the marts as Parquet.
 
-    With `years` and a previous snapshot, the new file starts as a copy of the old one
-    and only those years of the marts are replaced (the caller knows, from
+    With a `scope` and a previous snapshot, the new file starts as a copy of the old
+    one and only the scope's rows of the marts are replaced (the caller knows, from
     ops.marts_builds, that nothing else changed since that snapshot).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -98,14 +98,14 @@ def publish_snapshot(
     fresh = f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    incremental = years is not None and target.exists()
+    incremental = scope is not None and target.exists()
     if incremental:
         shutil.copyfile(target, tmp)
         con.execute(f"attach {_quote(tmp)} as snapshot")
     else:
         con.execute(fresh)
     try:
-        if incremental and not _update_years(con, years or []):
+        if incremental and not _update_scope(con, scope or Scope(())):
             con.execute("detach snapshot")
             tmp.unlink()
             con.execute(fresh)

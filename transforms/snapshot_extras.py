@@ -10,10 +10,11 @@ rather than databases.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+
+from ntm.transforms.scope import Scope
 
 TEXT_TWIN_SUFFIX = "_text"
 TEXT_TWIN_SEPARATOR = ", "
@@ -35,6 +36,18 @@ def _split_schema(schema_prefix: str) -> tuple[str | None, str]:
     if len(parts) == 2:
         return parts[0], parts[1]
     raise ValueError(f"expected 'schema' or 'catalog.schema', got {schema_prefix!r}")
+
+
+def _columns(
+    con: duckdb.DuckDBPyConnection, catalog: str | None, schema: str
+) -> set[tuple[str, str]]:
+    """Return (table, column) of every column of a schema's relations."""
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns()"
+        " where database_name = coalesce(?, current_database()) and schema_name = ?",
+        [catalog, schema],
+    ).fetchall()
+    return {(str(t), str(c)) for t, c in rows}
 
 
 def list_columns(con: duckdb.DuckDBPyConnection, schema_prefix: str) -> list[tuple[str, str]]:
@@ -64,14 +77,7 @@ def add_text_twins(
     """
     catalog, schema = _split_schema(schema_prefix)
     qualified = ".".join(_ident(p) for p in (catalog, schema) if p is not None)
-    existing = {
-        (str(t), str(c))
-        for t, c in con.execute(
-            "select table_name, column_name from duckdb_columns()"
-            " where database_name = coalesce(?, current_database()) and schema_name = ?",
-            [catalog, schema],
-        ).fetchall()
-    }
+    existing = _columns(con, catalog, schema)
     added: list[str] = []
     for table, column in list_columns(con, schema_prefix):
         twin = column + TEXT_TWIN_SUFFIX
@@ -89,18 +95,20 @@ def add_text_twins(
 
 
 def refresh_text_twins(
-    con: duckdb.DuckDBPyConnection, years: Sequence[int], schema_prefix: str = "snapshot.marts"
+    con: duckdb.DuckDBPyConnection, scope: Scope, schema_prefix: str = "snapshot.marts"
 ) -> None:
-    """Recompute the text twins of the rows of these years (after they were replaced)."""
+    """Recompute the text twins of the scope's rows (after they were replaced)."""
     catalog, schema = _split_schema(schema_prefix)
     qualified = ".".join(_ident(p) for p in (catalog, schema) if p is not None)
+    with_province = {t for t, c in _columns(con, catalog, schema) if c == "province_code"}
     for table, column in list_columns(con, schema_prefix):
         twin = _ident(column + TEXT_TWIN_SUFFIX)
+        rows, params = scope.filter(table in with_province)
         con.execute(
             f"update {qualified}.{_ident(table)} set {twin} ="  # noqa: S608
             f" array_to_string({_ident(column)}, {_literal(TEXT_TWIN_SEPARATOR)})"
-            " where list_contains(?, year)",
-            [list(years)],
+            f" where {rows}",
+            params,
         )
 
 

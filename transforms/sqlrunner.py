@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 
 import duckdb
 
+from ntm.transforms.scope import Scope
+
 _SQL = resources.files("ntm.sql")
 _MIGRATIONS = "migrations"
+# models of this folder are views: they rename and cast, and cost nothing to keep current
+VIEW_LAYER = "staging"
 
 
 def _read(path: str) -> str:
@@ -56,41 +59,59 @@ def model_relation(path: str) -> str:
     return f"{folder}.{file.removesuffix('.sql')}"
 
 
-def build_models(con: duckdb.DuckDBPyConnection, years: Sequence[int] | None = None) -> list[str]:
+def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> list[str]:
     """Rebuild the models in order; return the relations built.
 
-    With `years`, every model that has a `year` column is recomputed for those
-    years only (its other years are kept), and the rest in full. The caller
-    passes every year a change can reach (Y and Y+1, all years after a baseline
-    change: see pipeline.affected_years); a test checks the result equals a
-    full rebuild.
+    Staging models are views (renames and casts: nothing to store). With a
+    `scope`, every model that has a `year` column is recomputed for the scope's
+    rows only (its other rows are kept), and the rest in full. The caller passes
+    every year and province a change can reach (see scope.affected_scope); a test
+    checks the result equals a full rebuild.
     """
     built = []
     for path in model_paths():
         relation = model_relation(path)
         sql = _read(path)
         # relation and SQL come from our own files, never from user input
-        if years is None or not _has_year(con, relation):
+        if path.startswith(f"{VIEW_LAYER}/"):
+            _drop_table(con, relation)  # a warehouse from before staging became views
+            con.execute(f"create or replace view {relation} as {sql}")
+        elif scope is None or not _has_column(con, relation, "year"):
             con.execute(f"create or replace table {relation} as {sql}")
         else:
-            in_years = "where list_contains(?, year)"
-            delete = f"delete from {relation} {in_years}"  # noqa: S608 (names: our files)
-            insert = f"insert into {relation} by name select * from ({sql}) {in_years}"  # noqa: S608
-            con.execute(delete, [list(years)])
-            con.execute(insert, [list(years)])
+            rows, params = scope.filter(_has_column(con, relation, "province_code"))
+            delete = f"delete from {relation} where {rows}"  # noqa: S608 (names: our files)
+            insert = f"insert into {relation} by name select * from ({sql}) where {rows}"  # noqa: S608
+            con.execute(delete, params)
+            con.execute(insert, params)
         built.append(relation)
     con.execute(
-        "insert into ops.marts_builds values (nextval('ops.marts_build_ids'), now(), ?)",
-        [None if years is None else sorted(set(years))],
+        "insert into ops.marts_builds (build_id, built_at, years, province_codes)"
+        " values (nextval('ops.marts_build_ids'), now(), ?, ?)",
+        [
+            None if scope is None else list(scope.years),
+            None if scope is None or scope.provinces is None else list(scope.provinces),
+        ],
     )
     return built
 
 
-def _has_year(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+def _drop_table(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    schema, table = relation.split(".")
+    rows = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    if rows[0][0]:
+        con.execute(f"drop table {relation}")
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
     schema, table = relation.split(".")
     rows = con.execute(
         "select count(*) from duckdb_columns() where database_name = current_database()"
-        " and schema_name = ? and table_name = ? and column_name = 'year'",
-        [schema, table],
+        " and schema_name = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
     ).fetchall()
     return bool(rows[0][0])

@@ -14,52 +14,7 @@ inputs as (
 ),
 
 conditions as (
-    select * from intermediate.int_commune_conditions_evaluated
-),
-
-conditions_counted as (
-    select
-        year,
-        commune_code,
-        count(*) filter (where level = 'basic' and outcome = 'fail') as count_basic_failed,
-        count(*) filter (where level = 'basic' and outcome = 'unknown') as count_basic_unknown,
-        count(*) filter (where level = 'advanced' and outcome = 'fail') as count_advanced_failed,
-        count(*) filter (
-            where level = 'advanced' and outcome = 'unknown'
-        ) as count_advanced_unknown,
-        list(condition order by condition_order) filter (where outcome = 'fail') as failed_list,
-        list(condition order by condition_order) filter (where outcome = 'unknown') as unknown_list
-    from conditions
-    group by year, commune_code
-),
-
--- one column per condition, in code order; the list is fixed so that the columns
--- exist even when no commune was evaluated
-outcomes_pivoted as (
-    pivot (
-        select
-            year,
-            commune_code,
-            lower(condition) as condition,
-            outcome
-        from conditions
-    )
-    on condition in (
-        'c1_governance',
-        'c2_no_security_incidents',
-        'c3_no_mass_complaints',
-        'c4_no_serious_crime',
-        'c5_crime_contained',
-        'c6_safe_villages',
-        'c7_commune_police',
-        'c8_typical_model',
-        'a1_crime_reduced',
-        'a2_safe_villages_90',
-        'a3_camera_and_two_models',
-        'a4_movement_fair'
-    )
-    using any_value(outcome)
-    group by year, commune_code
+    select * from intermediate.int_commune_conditions_summarised
 ),
 
 assessed as (
@@ -72,15 +27,26 @@ assessed as (
         inputs.commune_code is not null as is_reported,
         case
             when inputs.commune_code is null then 'not_reported'
-            when conditions_counted.count_basic_failed > 0 then 'falls_short'
-            when conditions_counted.count_basic_unknown > 0 then 'not_assessable'
+            when conditions.count_basic_failed > 0 then 'falls_short'
+            when conditions.count_basic_unknown > 0 then 'not_assessable'
             else 'meets'
         end as status,
-        conditions_counted.count_advanced_failed,
-        conditions_counted.count_advanced_unknown,
-        coalesce(conditions_counted.failed_list, []::varchar[]) as failed_conditions,
-        coalesce(conditions_counted.unknown_list, []::varchar[]) as unknown_conditions,
-        outcomes_pivoted.* exclude (outcomes_pivoted.year, outcomes_pivoted.commune_code),
+        conditions.count_advanced_failed,
+        conditions.count_advanced_unknown,
+        coalesce(conditions.failed_conditions, []::varchar[]) as failed_conditions,
+        coalesce(conditions.unknown_conditions, []::varchar[]) as unknown_conditions,
+        conditions.c1_governance,
+        conditions.c2_no_security_incidents,
+        conditions.c3_no_mass_complaints,
+        conditions.c4_no_serious_crime,
+        conditions.c5_crime_contained,
+        conditions.c6_safe_villages,
+        conditions.c7_commune_police,
+        conditions.c8_typical_model,
+        conditions.a1_crime_reduced,
+        conditions.a2_safe_villages_90,
+        conditions.a3_camera_and_two_models,
+        conditions.a4_movement_fair,
         inputs.reported_commune_name,
         inputs.source_row_number,
         inputs.party_resolution,
@@ -120,14 +86,10 @@ assessed as (
         on
             registry.commune_code = inputs.commune_code
             and districts.year = inputs.year
-    left join conditions_counted
+    left join conditions
         on
-            registry.commune_code = conditions_counted.commune_code
-            and districts.year = conditions_counted.year
-    left join outcomes_pivoted
-        on
-            registry.commune_code = outcomes_pivoted.commune_code
-            and districts.year = outcomes_pivoted.year
+            registry.commune_code = conditions.commune_code
+            and districts.year = conditions.year
 ),
 
 final as (
