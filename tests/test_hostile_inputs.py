@@ -361,6 +361,8 @@ SQL_DIRS = ("transforms", "flows", "ntm", "schemas")
 SQL_METHODS = {"execute", "executemany", "sql", "read_sql", "exec_driver_sql", "from_query"}
 # Helpers whose output is a quoted identifier or literal: safe whatever goes in.
 QUOTERS = {"_quote", "_ident", "_literal"}
+# Names of library methods too common to trust because a function of ours shares them.
+LIBRARY_METHODS = {"filter", "format", "join", "get", "read", "replace", "sql", "query", "execute"}
 # Interpolations that are constants by construction but not provably so from the
 # syntax alone: (file, function, expression) -> why it is not user input.
 ALLOWED = {
@@ -431,6 +433,8 @@ class _Checker:
             if isinstance(f, ast.Attribute) and f.attr == "format":
                 parts = [f.value, *expr.args, *(k.value for k in expr.keywords)]
                 return all(self.safe(p, rel, func, depth) for p in parts)
+            if self.safe_returns(_called(expr), depth):
+                return True  # one of our functions that only ever returns constant SQL
             if isinstance(f, ast.Name) and f.id == "str" and len(expr.args) == 1:
                 return self.safe(expr.args[0], rel, func, depth)
             if isinstance(f, ast.Attribute) and f.attr == "join" and len(expr.args) == 1:
@@ -445,6 +449,20 @@ class _Checker:
             return self.safe_name(expr.id, rel, func, depth)
         return False
 
+    def safe_returns(self, name: str | None, depth: int) -> bool:
+        """A call is safe when every production function of that name returns safe values
+        only (a method name shared with a library never is: it is not ours alone)."""
+        defined = self.functions.get(name or "", [])
+        if not defined or depth >= 3 or name in LIBRARY_METHODS:
+            return False
+        returns = [
+            (rel, fn, node.value)
+            for rel, fn in defined
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Return) and node.value is not None
+        ]
+        return bool(returns) and all(self.safe(v, rel, fn, depth + 1) for rel, fn, v in returns)
+
     def safe_name(self, name: str, rel: str, func: ast.FunctionDef, depth: int) -> bool:
         if name in self.constants[rel] and name.isupper():
             return True
@@ -454,6 +472,13 @@ class _Checker:
                 isinstance(t, ast.Name) and t.id == name for t in node.targets
             ):
                 bound = True
+                if not self.safe(node.value, rel, func, depth):
+                    return False
+            elif (
+                isinstance(node, ast.AugAssign)
+                and isinstance(node.target, ast.Name)
+                and node.target.id == name
+            ):
                 if not self.safe(node.value, rel, func, depth):
                     return False
             elif isinstance(node, ast.For) and name in _names(node.target):
@@ -537,6 +562,9 @@ def test_no_sql_is_built_by_pasting_values_in_production_code():
         'def f(con, rows):\n    for name in rows:\n        con.execute(f"drop table {name}")\n',
         'def g(con, t):\n    con.execute(f"delete from {t}")\n\n'
         "def h(con, user):\n    g(con, user.table)\n",
+        'def f(con, v):\n    q = "select * from t where "\n    q += v\n    con.execute(q)\n',
+        "def cond(v):\n    if v:\n        return 'a = 1'\n    return v\n\n"
+        'def f(con, v):\n    con.execute(f"select * from t where {cond(v)}")\n',
     ],
 )
 def test_the_sql_check_catches_a_pasted_value(code):
@@ -549,6 +577,8 @@ def test_the_sql_check_catches_a_pasted_value(code):
         'def f(con, v):\n    con.execute("select * from t where name = ?", [v])\n',
         'def f(con):\n    for t in ("a.b", "c.d"):\n        con.execute(f"delete from {t}")\n',
         'def g(con, t):\n    con.execute(f"delete from {t}")\n\ndef h(con):\n    g(con, "ops.x")\n',
+        "def cond(v):\n    if v:\n        return 'a = ?'\n    return 'true'\n\n"
+        'def f(con, v):\n    con.execute(f"select * from t where {cond(v)}", [v])\n',
     ],
 )
 def test_the_sql_check_lets_constants_and_parameters_through(code):

@@ -36,10 +36,12 @@ def test_the_filter_selects_the_scope_rows_and_every_national_row_of_its_years()
         "create table t as from (values (2023, '14'), (2023, '58'), (2023, null),"
         " (2022, '14'), (2022, null)) v(year, province_code)"
     )
-    rows, params = Scope.of([2023], ["14"]).filter(has_province=True)
+    scope = Scope.of([2023], ["14"])
+    rows, params = scope.sql_condition(True), scope.sql_parameters(True)
     selected = con.execute(f"from t where {rows} order by all", params).fetchall()
     assert selected == [(2023, "14"), (2023, None)]
-    rows, params = Scope.of([2022]).filter(has_province=True)
+    every_province = Scope.of([2022])
+    rows, params = every_province.sql_condition(True), every_province.sql_parameters(True)
     assert con.execute(f"select count(*) from t where {rows}", params).fetchall() == [(2,)]
-    rows, params = Scope.of([2023], ["14"]).filter(has_province=False)
+    rows, params = scope.sql_condition(False), scope.sql_parameters(False)
     assert con.execute(f"select count(*) from t where {rows}", params).fetchall() == [(3,)]

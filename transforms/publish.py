@@ -76,7 +76,9 @@ def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
             con.execute(f"create or replace table snapshot.{source} as from {source}")
     for table in marts:
         source = f"marts.{_ident(table)}"
-        rows, params = scope.filter("province_code" in _columns(con, None, table))
+        has_province = "province_code" in _columns(con, None, table)
+        rows = scope.sql_condition(has_province)
+        params = scope.sql_parameters(has_province)
         con.execute(f"delete from snapshot.{source} where {rows}", params)  # noqa: S608
         insert = f"insert into snapshot.{source} by name select * from {source} where {rows}"  # noqa: S608
         con.execute(insert, params)

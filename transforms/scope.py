@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+IN_YEARS = "list_contains(?, year)"
+IN_PROVINCES_OR_NATION = " and (province_code is null or list_contains(?, province_code))"
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -42,15 +45,18 @@ class Scope:
         )
         return Scope.of(self.years + other.years, provinces)
 
-    def filter(self, has_province: bool) -> tuple[str, list[object]]:
-        """Return a SQL condition on `year` (and `province_code`) selecting the scope's rows,
-        with its parameters; rows with no province (national ones) are always in."""
-        condition = "list_contains(?, year)"
-        params: list[object] = [list(self.years)]
+    def sql_condition(self, has_province: bool) -> str:
+        """Return a SQL condition on `year` (and `province_code`) selecting the scope's rows;
+        rows with no province (national ones) are always in. Its values: `sql_parameters`."""
         if has_province and self.provinces is not None:
-            condition += " and (province_code is null or list_contains(?, province_code))"
-            params.append(list(self.provinces))
-        return condition, params
+            return IN_YEARS + IN_PROVINCES_OR_NATION
+        return IN_YEARS
+
+    def sql_parameters(self, has_province: bool) -> list[object]:
+        """Return the values of `sql_condition`'s placeholders, in order."""
+        if has_province and self.provinces is not None:
+            return [list(self.years), list(self.provinces)]
+        return [list(self.years)]
 
 
 def affected_years(

@@ -103,7 +103,8 @@ def refresh_text_twins(
     with_province = {t for t, c in _columns(con, catalog, schema) if c == "province_code"}
     for table, column in list_columns(con, schema_prefix):
         twin = _ident(column + TEXT_TWIN_SUFFIX)
-        rows, params = scope.filter(table in with_province)
+        rows = scope.sql_condition(table in with_province)
+        params = scope.sql_parameters(table in with_province)
         con.execute(
             f"update {qualified}.{_ident(table)} set {twin} ="  # noqa: S608
             f" array_to_string({_ident(column)}, {_literal(TEXT_TWIN_SEPARATOR)})"

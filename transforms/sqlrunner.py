@@ -79,7 +79,9 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
         elif scope is None or not _has_column(con, relation, "year"):
             con.execute(f"create or replace table {relation} as {sql}")
         else:
-            rows, params = scope.filter(_has_column(con, relation, "province_code"))
+            has_province = _has_column(con, relation, "province_code")
+            rows = scope.sql_condition(has_province)
+            params = scope.sql_parameters(has_province)
             delete = f"delete from {relation} where {rows}"  # noqa: S608 (names: our files)
             insert = f"insert into {relation} by name select * from ({sql}) where {rows}"  # noqa: S608
             con.execute(delete, params)
