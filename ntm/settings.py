@@ -69,6 +69,10 @@ class Settings:
         return self.home / "published" / "ntm.duckdb"
 
     @property
+    def parquet(self) -> Path:
+        return self.home / "published" / "parquet"
+
+    @property
     def reports(self) -> Path:
         return self.home / "reports"
 

@@ -29,7 +29,7 @@ T0 = 1_736_000_000  # file modification times are fixed: received order is the s
 CRASH = r"""
 import os, pathlib, shutil, signal, sys
 from ntm.settings import Settings
-from ntm.transforms import duck, load, pipeline, publish, sqlrunner
+from ntm.transforms import duck, load, parquet_export, pipeline, publish, sqlrunner
 
 home, point = pathlib.Path(sys.argv[1]), sys.argv[2]
 
@@ -65,6 +65,8 @@ elif point == "publishing":  # the new snapshot written aside, not yet swapped i
         return real_replace(src, dst, *args, **kwargs)
     publish.os = type(sys)("os_for_publish")
     publish.os.__dict__.update(os.__dict__, replace=replace)
+elif point == "exporting":  # snapshot swapped in, the second Parquet file just written
+    kill_on(parquet_export, "_write", 2, after=True)
 pipeline.run_once(Settings(home=home, settle_seconds=0), "crashing-run")
 print("survived")
 """
@@ -75,7 +77,7 @@ from ntm.transforms import pipeline
 pipeline.run_once(Settings(home=pathlib.Path(sys.argv[1]), settle_seconds=0), sys.argv[2])
 """
 BEFORE_COMMIT = ("archiving", "mid-load", "mid-transform")
-AFTER_COMMIT = ("after-commit", "publishing")
+AFTER_COMMIT = ("after-commit", "publishing", "exporting")
 
 
 def _python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -153,6 +155,18 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return first, second
 
 
+def parquet_state(settings: Settings) -> dict[str, list[tuple]]:
+    """Return the rows of every mart's Parquet files."""
+    with duckdb.connect() as con:
+        return {
+            folder.name: con.execute(
+                f"from read_parquet('{folder}/*.parquet') order by all"
+            ).fetchall()
+            for folder in sorted(settings.parquet.iterdir())
+            if folder.is_dir()
+        }
+
+
 def _fill(inbox: Path, folder: Path) -> None:
     for path in folder.iterdir():
         shutil.copy2(path, inbox / path.name)
@@ -176,6 +190,7 @@ def clean(files, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "after": state(settings.warehouse),
         "published": state(settings.published),
         "archived": archived(settings.home),
+        "parquet": parquet_state(settings),
     }
 
 
@@ -216,6 +231,7 @@ def test_a_run_killed_at_any_point_loses_nothing_and_a_rerun_ends_as_a_clean_run
     assert state(settings.warehouse) == clean["after"]
     assert state(settings.published) == clean["published"]
     assert archived(settings.home) == clean["archived"]
+    assert parquet_state(settings) == clean["parquet"]
     assert list(settings.inbox.iterdir()) == []
 
 

@@ -28,6 +28,7 @@ def test_a_union_of_scopes_covers_both_and_every_province_wins():
     assert a.union(b) == Scope((2019, 2023, 2024), ("14", "58"))
     assert a.union(Scope.of([2020])) == Scope((2020, 2023, 2024), None)
     assert not Scope(())
+    assert Scope(()).union(a) == a == a.union(Scope(()))
 
 
 def test_the_filter_selects_the_scope_rows_and_every_national_row_of_its_years():

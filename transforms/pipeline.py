@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +22,12 @@ from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.inbox import Received, archive, scan
 from ntm.transforms.load import BatchOutcome, known_files, record_batch, reparse
 from ntm.transforms.lock import writer_lock
+from ntm.transforms.parquet_export import update_parquet
 from ntm.transforms.publish import publish_snapshot
 from ntm.transforms.reports import write_reports
 from ntm.transforms.reports.feedback import write_feedback
 from ntm.transforms.scope import Scope, affected_scope, affected_years
-from ntm.transforms.sqlrunner import build_models
+from ntm.transforms.sqlrunner import build_models, changes_since
 from ntm.transforms.validate import FileResult, ToRead, validate_files
 from ntm.transforms.warehouse import connect
 
@@ -192,12 +192,14 @@ def clear_inbox(received: Sequence[Received]) -> None:
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Publish the read-only snapshot for BI tools; return False when it was already current."""
+    """Publish the read-only snapshot for BI tools and the Parquet copies of the marts;
+    return False when the snapshot was already current."""
     plan = snapshot_plan(con, settings)
-    if plan == "current":
-        return False
-    publish_snapshot(con, settings.published, None if plan == "full" else plan)
-    return True
+    if plan != "current":
+        publish_snapshot(con, settings.published, None if plan == "full" else plan)
+    # the Parquet folder keeps its own record of the build it reflects
+    update_parquet(con, settings.parquet)
+    return plan != "current"
 
 
 _LEDGER_STATE = "select count(*), max(submission_id), max(status_changed_at) from ops.submissions"
@@ -223,16 +225,12 @@ def snapshot_plan(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | S
         return "full"  # unreadable, or from before the build log: start again
     if seen is None:
         return "full"
-    builds = con.execute(
-        "select years, province_codes from ops.marts_builds where build_id > ? order by build_id",
-        [seen],
-    ).fetchall()
-    if any(years is None for years, _ in builds):
+    scope = changes_since(con, seen)
+    if scope is None:
         return "full"
-    scopes = [Scope.of(years, provinces) for years, provinces in builds]
-    if scopes:
-        return functools.reduce(Scope.union, scopes)
-    return "current" if ledger == con.execute(_LEDGER_STATE).fetchall() else Scope(())
+    if scope:
+        return scope
+    return "current" if ledger == con.execute(_LEDGER_STATE).fetchall() else scope
 
 
 def archived_submissions(

@@ -9,12 +9,7 @@ from pathlib import Path
 import duckdb
 
 from ntm.transforms.scope import Scope
-from ntm.transforms.snapshot_extras import (
-    TEXT_TWIN_SUFFIX,
-    add_text_twins,
-    export_parquet,
-    refresh_text_twins,
-)
+from ntm.transforms.snapshot_extras import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
 
 PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 # Written in the oldest storage format current BI bundles (DuckDB 1.0 and
@@ -89,7 +84,7 @@ def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection, target: Path, scope: Scope | None = None
 ) -> Path:
-    """Replace target atomically with a copy of ref, ops and marts; export the marts as Parquet.
+    """Replace target atomically with a copy of ref, ops and marts; return its path.
 
     With a `scope` and a previous snapshot, the new file starts as a copy of the old
     one and only the scope's rows of the marts are replaced (the caller knows, from
@@ -119,5 +114,4 @@ def publish_snapshot(
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
-    export_parquet(con, target.parent / "parquet")
     return target

@@ -38,6 +38,8 @@ class Scope:
 
     def union(self, other: Scope) -> Scope:
         """Return a scope covering both (years x provinces: a superset is always safe)."""
+        if not self or not other:  # an empty scope adds nothing, whatever its provinces
+            return self if self else other
         provinces = (
             None
             if self.provinces is None or other.provinces is None

@@ -1,16 +1,12 @@
-"""What BI tools need beyond the snapshot's tables: text twins of list columns, Parquet files.
+"""Text twins of list columns, for BI tools that cannot read lists.
 
 Older BI bundles and ODBC/JDBC bridges show a DuckDB LIST column as an
 opaque blob or drop it, so every list column of the published marts gets a
 varchar twin (``failed_conditions`` -> ``failed_conditions_text``, items
-joined with ", "). Parquet copies of the marts serve tools that read files
-rather than databases.
+joined with ", ").
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import duckdb
 
@@ -111,36 +107,3 @@ def refresh_text_twins(
             f" where {rows}",
             params,
         )
-
-
-def export_parquet(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, schema: str = "marts"
-) -> list[Path]:
-    """Write each table of a schema (default marts) to out_dir/<table>.parquet; return the paths.
-
-    Each file is written aside and renamed into place, so a reader never
-    opens a half-written file.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    catalog, name = _split_schema(schema)
-    qualified = ".".join(_ident(p) for p in (catalog, name) if p is not None)
-    tables = con.execute(
-        "select table_name from duckdb_tables()"
-        " where database_name = coalesce(?, current_database()) and schema_name = ?"
-        " order by table_name",
-        [catalog, name],
-    ).fetchall()
-    written: list[Path] = []
-    for (table,) in tables:
-        target = out_dir / f"{table}.parquet"
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        source = f"{qualified}.{_ident(str(table))}"
-        con.execute(
-            f"copy (select * from {source}) to {_literal(str(tmp))}"  # noqa: S608
-            " (format parquet, compression zstd)"
-        )
-        os.replace(tmp, target)
-        written.append(target)
-    return written

@@ -98,6 +98,26 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
     return built
 
 
+def last_build(con: duckdb.DuckDBPyConnection) -> int | None:
+    """Return the id of the latest rebuild of the models (None before the first)."""
+    return con.execute("select max(build_id) from ops.marts_builds").fetchall()[0][0]
+
+
+def changes_since(con: duckdb.DuckDBPyConnection, build_id: int) -> Scope | None:
+    """Return what the rebuilds after `build_id` recomputed: their scopes joined, an empty
+    scope when there were none, None when one of them rebuilt everything."""
+    builds = con.execute(
+        "select years, province_codes from ops.marts_builds where build_id > ? order by build_id",
+        [build_id],
+    ).fetchall()
+    if any(years is None for years, _ in builds):
+        return None
+    scope = Scope(())
+    for years, provinces in builds:
+        scope = scope.union(Scope.of(years, provinces))
+    return scope
+
+
 def _drop_table(con: duckdb.DuckDBPyConnection, relation: str) -> None:
     schema, table = relation.split(".")
     rows = con.execute(

@@ -1,0 +1,118 @@
+"""Parquet copies of the marts, for tools that read files rather than databases.
+
+One file per mart and year, `<dir>/<mart>/<year>.parquet` (every file keeps its
+`year` column), so that a run rewrites only the years it recomputed. A
+manifest in the folder names the model build the files reflect; the next
+export starts from the builds since, so a run killed halfway through an export
+is caught up by the next one. Each file is written aside and renamed into place:
+a reader never opens a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from ntm.transforms.scope import Scope
+from ntm.transforms.sqlrunner import changes_since, last_build
+
+MANIFEST = "_manifest.json"
+SCHEMA = "marts"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables()"
+        " where database_name = current_database() and schema_name = ? order by table_name",
+        [SCHEMA],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _years(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
+    source = f"{SCHEMA}.{_ident(table)}"
+    rows = con.execute(f"select distinct year from {source} order by year").fetchall()  # noqa: S608
+    return [int(r[0]) for r in rows]
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, year: int, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con.execute(
+        f"copy (select * from {SCHEMA}.{_ident(table)} where year = ?)"  # noqa: S608
+        f" to {_literal(str(tmp))} (format parquet, compression zstd)",
+        [year],
+    )
+    os.replace(tmp, target)
+
+
+def export_parquet(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, scope: Scope | None = None
+) -> list[Path]:
+    """Write the marts' year files (all of them, or the scope's years); return the paths written.
+
+    A year the scope names that a mart no longer has loses its file; a full export
+    also removes files of years gone and the single-file layout of earlier releases.
+    """
+    written: list[Path] = []
+    for table in _marts(con):
+        folder = Path(out_dir) / table
+        folder.mkdir(parents=True, exist_ok=True)
+        present = set(_years(con, table))
+        years = sorted(present) if scope is None else list(scope.years)
+        if scope is None:
+            (Path(out_dir) / f"{table}.parquet").unlink(missing_ok=True)
+            for old in folder.glob("*.parquet"):
+                if not old.stem.isdigit() or int(old.stem) not in present:
+                    old.unlink()
+        for year in years:
+            target = folder / f"{year}.parquet"
+            if year in present:
+                _write(con, table, year, target)
+                written.append(target)
+            else:
+                target.unlink(missing_ok=True)
+    return written
+
+
+def update_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Path]:
+    """Bring the Parquet folder up to date with the marts; return the paths written.
+
+    Only the years rebuilt since the build the manifest names are written again;
+    everything when there is no manifest or a full rebuild happened since.
+    """
+    out_dir = Path(out_dir)
+    build = last_build(con)
+    seen = _manifest_build(out_dir)
+    if build is None or (seen is not None and seen == build):
+        return []
+    scope = None if seen is None or seen > build else changes_since(con, seen)
+    written = export_parquet(con, out_dir, scope)
+    _write_manifest(out_dir, build)
+    return written
+
+
+def _manifest_build(out_dir: Path) -> int | None:
+    try:
+        return int(json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["build_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none yet, or unreadable: export everything
+
+
+def _write_manifest(out_dir: Path, build: int) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / MANIFEST
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"build_id": build}), encoding="utf-8")
+    os.replace(tmp, target)
