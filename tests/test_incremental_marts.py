@@ -138,3 +138,52 @@ def test_the_publish_plan_follows_the_builds_the_snapshot_has_not_seen(tmp_path)
         assert pipeline.snapshot_plan(con, settings) == Scope((2023, 2024), ("26",))
         build_models(con)
         assert pipeline.snapshot_plan(con, settings) == "full"
+
+
+def test_reference_data_is_rewritten_only_when_it_changes(tmp_path):
+    from ntm.transforms.warehouse import connect, refresh_reference
+
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    with duckdb.connect(str(path)) as con:
+        assert refresh_reference(con) is False  # same registry and rulesets: nothing written
+        con.execute("delete from ops.reference_state")
+        assert refresh_reference(con) is True
+        assert con.execute("select count(*) from ref.communes").fetchall() == [(10051,)]
+
+
+def test_a_ruleset_edited_by_a_province_reassesses_every_commune_on_the_next_run(
+    tmp_path, monkeypatch
+):
+    from ntm.transforms import ruleset, warehouse
+
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    generate_district_files(settings.inbox, ["584", "585"], [2022, 2023], seed=7)
+    for f in settings.inbox.iterdir():
+        os.utime(f, (time.time() - 60,) * 2)
+    pipeline.run_once(settings, "first")
+    c6 = (
+        "select count(*) from marts.commune_flags"
+        " where condition = 'C6_safe_villages' and outcome = 'fail'"
+    )
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        before = con.execute(c6).fetchall()[0][0]
+
+    stricter = tuple({**r, "min_safe_village_share": 1.0} for r in ruleset.load_rulesets())
+    monkeypatch.setattr(warehouse, "load_rulesets", lambda: stricter)
+    pipeline.run_once(settings, "after-the-edit")  # nothing new in the inbox
+
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        after = con.execute(c6).fetchall()[0][0]
+        last = con.execute(
+            "select years from ops.marts_builds order by build_id desc limit 1"
+        ).fetchall()
+    assert after > before
+    assert last == [(None,)]  # a full rebuild
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(settings.warehouse, copy)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        incremental = snapshot_of(con)
+    with duckdb.connect(str(copy)) as con:
+        build_models(con)
+        assert snapshot_of(con) == incremental

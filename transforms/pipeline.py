@@ -27,7 +27,7 @@ from ntm.transforms.publish import publish_snapshot
 from ntm.transforms.reports import write_reports
 from ntm.transforms.reports.feedback import write_feedback
 from ntm.transforms.scope import Scope, affected_scope, affected_years
-from ntm.transforms.sqlrunner import build_models, changes_since
+from ntm.transforms.sqlrunner import build_models, built_from_other_reference, changes_since
 from ntm.transforms.validate import FileResult, ToRead, validate_files
 from ntm.transforms.warehouse import connect
 
@@ -131,10 +131,11 @@ def commit_batch(
 def recompute(con: duckdb.DuckDBPyConnection, changed: set[tuple[str, int]]) -> None:
     """Bring the marts up to date with raw after these (district, year) changed.
 
-    The first time every model is built; after that only the years and provinces
-    a change can reach are recomputed (see scope.affected_scope).
+    The first time every model is built, and again when the reference data (registry,
+    rulesets) differ from those of the last build; otherwise only the years and
+    provinces a change can reach are recomputed (see scope.affected_scope).
     """
-    if not _marts_exist(con):
+    if not _marts_exist(con) or built_from_other_reference(con):
         build_models(con)
     elif changed:
         build_models(con, changed_scope(con, changed))

@@ -88,14 +88,24 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
             con.execute(insert, params)
         built.append(relation)
     con.execute(
-        "insert into ops.marts_builds (build_id, built_at, years, province_codes)"
-        " values (nextval('ops.marts_build_ids'), now(), ?, ?)",
+        "insert into ops.marts_builds (build_id, built_at, years, province_codes, reference)"
+        " values (nextval('ops.marts_build_ids'), now(), ?, ?,"
+        " (select max(fingerprint) from ops.reference_state))",
         [
             None if scope is None else list(scope.years),
             None if scope is None or scope.provinces is None else list(scope.provinces),
         ],
     )
     return built
+
+
+def built_from_other_reference(con: duckdb.DuckDBPyConnection) -> bool:
+    """Return whether the latest rebuild used reference data other than the loaded one."""
+    rows = con.execute(
+        "select reference is distinct from (select max(fingerprint) from ops.reference_state)"
+        " from ops.marts_builds order by build_id desc limit 1"
+    ).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> int | None:

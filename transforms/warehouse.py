@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -24,16 +25,40 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def refresh_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace ref.* with the registry and ruleset files, in one transaction."""
+def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
+    """Replace ref.* with the registry and ruleset files, in one transaction, when they
+    differ from what was loaded last; return whether they did."""
     reg = load_registry()
-    rulesets = pd.DataFrame(list(load_rulesets()))
+    frames = (
+        ("ref.provinces", reg.provinces),
+        ("ref.districts", reg.districts),
+        ("ref.communes", reg.communes),
+        ("ref.rulesets", pd.DataFrame(list(load_rulesets()))),
+    )
+    fingerprint = _fingerprint(frames)
+    if reference_fingerprint(con) == fingerprint:
+        return False
     with transaction(con):
-        for table, frame in (
-            ("ref.provinces", reg.provinces),
-            ("ref.districts", reg.districts),
-            ("ref.communes", reg.communes),
-            ("ref.rulesets", rulesets),
-        ):
+        for table, frame in frames:
             con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
             insert_frame(con, table, frame)
+        con.execute("delete from ops.reference_state").fetchall()
+        con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
+    return True
+
+
+def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Return the fingerprint of the reference data in ref.* (None before the first load)."""
+    rows = con.execute("select fingerprint from ops.reference_state").fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def _fingerprint(frames: tuple[tuple[str, pd.DataFrame], ...]) -> str:
+    digest = hashlib.sha256()
+    for table, frame in frames:
+        digest.update(table.encode())
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(
+            pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes()
+        )
+    return digest.hexdigest()
