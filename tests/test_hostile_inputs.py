@@ -360,7 +360,7 @@ def test_text_written_to_a_workbook_never_becomes_a_formula(tmp_path, suffix):
 SQL_DIRS = ("transforms", "flows", "ntm", "schemas")
 SQL_METHODS = {"execute", "executemany", "sql", "read_sql", "exec_driver_sql", "from_query"}
 # Helpers whose output is a quoted identifier or literal: safe whatever goes in.
-QUOTERS = {"_quote", "_ident", "_literal"}
+QUOTERS = {"quote_ident", "quote_literal"}
 # Names of library methods too common to trust because a function of ours shares them.
 LIBRARY_METHODS = {"filter", "format", "join", "get", "read", "replace", "sql", "query", "execute"}
 # Interpolations that are constants by construction but not provably so from the
@@ -440,7 +440,7 @@ class _Checker:
             if isinstance(f, ast.Attribute) and f.attr == "join" and len(expr.args) == 1:
                 items = expr.args[0]
                 if isinstance(items, ast.GeneratorExp | ast.ListComp):
-                    items = items.elt  # "." .join(_ident(p) for p in parts): each item
+                    items = items.elt  # "." .join(quote_ident(p) for p in parts): each item
                 return self.safe(f.value, rel, func, depth) and self.safe(items, rel, func, depth)
             return False
         if isinstance(expr, ast.Attribute):
@@ -586,12 +586,11 @@ def test_the_sql_check_lets_constants_and_parameters_through(code):
 
 
 def test_the_quoting_helpers_the_sql_check_trusts_do_escape():
-    from ntm.transforms import publish
+    from ntm.transforms.sql_quoting import quote_ident, quote_literal
 
-    assert publish._quote(Path("/tmp/it's.duckdb")) == "'/tmp/it''s.duckdb'"
-    extras = pytest.importorskip("ntm.transforms.snapshot_extras")
-    assert extras._ident('a"; drop table x; --') == '"a""; drop table x; --"'
-    assert extras._literal("it's") == "'it''s'"
+    assert quote_literal(str(Path("/tmp/it's.duckdb"))) == "'/tmp/it''s.duckdb'"
+    assert quote_ident('a"; drop table x; --') == '"a""; drop table x; --"'
+    assert quote_literal("it's") == "'it''s'"
 
 
 def test_a_count_too_large_for_the_warehouse_is_rejected_and_the_batch_loads(tmp_path):

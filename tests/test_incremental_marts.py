@@ -24,6 +24,18 @@ def snapshot_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return {m: con.execute(f"from {m} order by all").fetchall() for m in MARTS}
 
 
+def marts_equal_a_full_rebuild(warehouse, tmp_path) -> bool:
+    """Rebuild every model from raw on a copy (the warehouse keeps its build log) and
+    compare its marts with the warehouse's."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(warehouse, copy)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        incremental = snapshot_of(con)
+    with duckdb.connect(str(copy)) as con:
+        build_models(con)
+        return snapshot_of(con) == incremental
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     home = tmp_path_factory.mktemp("incremental")
@@ -75,16 +87,8 @@ def test_a_resubmission_a_baseline_change_and_a_rejected_file_match_a_full_rebui
             "select distinct year from marts.commune_assessment where province_code = '11'"
         ).fetchall() == [(2022,)]
 
-    # the straightforward recomputation from raw, on a copy (the module's warehouse
-    # must keep its build log for the snapshot test below)
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(settings.warehouse, copy)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        incremental = snapshot_of(con)
-    with duckdb.connect(str(copy)) as con:
-        build_models(con)
-        full = snapshot_of(con)
-    assert incremental == full
+    # the straightforward recomputation from raw
+    assert marts_equal_a_full_rebuild(settings.warehouse, tmp_path)
 
 
 def test_a_district_that_sent_only_a_rejected_file_shows_as_rejected(tmp_path):
@@ -180,10 +184,4 @@ def test_a_ruleset_edited_by_a_province_reassesses_every_commune_on_the_next_run
         ).fetchall()
     assert after > before
     assert last == [(None,)]  # a full rebuild
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(settings.warehouse, copy)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        incremental = snapshot_of(con)
-    with duckdb.connect(str(copy)) as con:
-        build_models(con)
-        assert snapshot_of(con) == incremental
+    assert marts_equal_a_full_rebuild(settings.warehouse, tmp_path)

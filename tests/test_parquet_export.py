@@ -11,7 +11,8 @@ from ntm.transforms.sqlrunner import migrate
 
 def log_build(con, years=None, provinces=None):
     con.execute(
-        "insert into ops.marts_builds values (nextval('ops.marts_build_ids'), now(), ?, ?)",
+        "insert into ops.marts_builds (build_id, built_at, years, province_codes)"
+        " values (nextval('ops.marts_build_ids'), now(), ?, ?)",
         [years, provinces],
     )
 

@@ -17,18 +17,11 @@ from pathlib import Path
 import duckdb
 
 from ntm.transforms.scope import Scope
+from ntm.transforms.sql_quoting import quote_ident, quote_literal
 from ntm.transforms.sqlrunner import changes_since, last_build
 
 MANIFEST = "_manifest.json"
 SCHEMA = "marts"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -41,7 +34,7 @@ def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _years(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
-    source = f"{SCHEMA}.{_ident(table)}"
+    source = f"{SCHEMA}.{quote_ident(table)}"
     rows = con.execute(f"select distinct year from {source} order by year").fetchall()  # noqa: S608
     return [int(r[0]) for r in rows]
 
@@ -50,8 +43,8 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, year: int, target: Path) 
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     con.execute(
-        f"copy (select * from {SCHEMA}.{_ident(table)} where year = ?)"  # noqa: S608
-        f" to {_literal(str(tmp))} (format parquet, compression zstd)",
+        f"copy (select * from {SCHEMA}.{quote_ident(table)} where year = ?)"  # noqa: S608
+        f" to {quote_literal(str(tmp))} (format parquet, compression zstd)",
         [year],
     )
     os.replace(tmp, target)

@@ -10,19 +10,12 @@ import duckdb
 
 from ntm.transforms.scope import Scope
 from ntm.transforms.snapshot_extras import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
+from ntm.transforms.sql_quoting import quote_ident, quote_literal
 
 PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 # Written in the oldest storage format current BI bundles (DuckDB 1.0 and
 # later) can open; newer features of the working file are not needed here.
 SNAPSHOT_STORAGE_VERSION = "v1.0.0"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _tables(con: duckdb.DuckDBPyConnection, schema: str, database: str | None = None) -> list[str]:
@@ -50,7 +43,7 @@ def _copy_all(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create schema snapshot.{schema}")
         for table in _tables(con, schema):
             # names come from the catalogue of our own warehouse, quoted all the same
-            source = f"{_ident(schema)}.{_ident(table)}"
+            source = f"{quote_ident(schema)}.{quote_ident(table)}"
             con.execute(f"create table snapshot.{source} as from {source}")
     # BI tools that cannot read LIST columns get a text twin of each
     add_text_twins(con, "snapshot.marts")
@@ -67,10 +60,10 @@ def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
             return False  # the models changed shape: copy everything
     for schema in ("ref", "ops"):  # small: replaced whole
         for table in _tables(con, schema):
-            source = f"{_ident(schema)}.{_ident(table)}"
+            source = f"{quote_ident(schema)}.{quote_ident(table)}"
             con.execute(f"create or replace table snapshot.{source} as from {source}")
     for table in marts:
-        source = f"marts.{_ident(table)}"
+        source = f"marts.{quote_ident(table)}"
         has_province = "province_code" in _columns(con, None, table)
         rows = scope.sql_condition(has_province)
         params = scope.sql_parameters(has_province)
@@ -92,13 +85,14 @@ def publish_snapshot(
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fresh = f"attach {_quote(tmp)} as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
+    version = f"(storage_version {quote_literal(SNAPSHOT_STORAGE_VERSION)})"
+    fresh = f"attach {quote_literal(str(tmp))} as snapshot {version}"
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
     incremental = scope is not None and target.exists()
     if incremental:
         shutil.copyfile(target, tmp)
-        con.execute(f"attach {_quote(tmp)} as snapshot")
+        con.execute(f"attach {quote_literal(str(tmp))} as snapshot")
     else:
         con.execute(fresh)
     try:

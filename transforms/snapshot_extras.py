@@ -11,17 +11,10 @@ from __future__ import annotations
 import duckdb
 
 from ntm.transforms.scope import Scope
+from ntm.transforms.sql_quoting import quote_ident, quote_literal
 
 TEXT_TWIN_SUFFIX = "_text"
 TEXT_TWIN_SEPARATOR = ", "
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _split_schema(schema_prefix: str) -> tuple[str | None, str]:
@@ -72,19 +65,19 @@ def add_text_twins(
     Running it twice adds nothing the second time.
     """
     catalog, schema = _split_schema(schema_prefix)
-    qualified = ".".join(_ident(p) for p in (catalog, schema) if p is not None)
+    qualified = ".".join(quote_ident(p) for p in (catalog, schema) if p is not None)
     existing = _columns(con, catalog, schema)
     added: list[str] = []
     for table, column in list_columns(con, schema_prefix):
         twin = column + TEXT_TWIN_SUFFIX
         if (table, twin) in existing:
             continue
-        target = f"{qualified}.{_ident(table)}"
+        target = f"{qualified}.{quote_ident(table)}"
         # identifiers come from the catalogue and are quoted
-        con.execute(f"alter table {target} add column {_ident(twin)} varchar")
+        con.execute(f"alter table {target} add column {quote_ident(twin)} varchar")
         con.execute(
-            f"update {target} set {_ident(twin)} ="  # noqa: S608
-            f" array_to_string({_ident(column)}, {_literal(TEXT_TWIN_SEPARATOR)})"
+            f"update {target} set {quote_ident(twin)} ="  # noqa: S608
+            f" array_to_string({quote_ident(column)}, {quote_literal(TEXT_TWIN_SEPARATOR)})"
         )
         added.append(f"{table}.{twin}")
     return added
@@ -95,15 +88,15 @@ def refresh_text_twins(
 ) -> None:
     """Recompute the text twins of the scope's rows (after they were replaced)."""
     catalog, schema = _split_schema(schema_prefix)
-    qualified = ".".join(_ident(p) for p in (catalog, schema) if p is not None)
+    qualified = ".".join(quote_ident(p) for p in (catalog, schema) if p is not None)
     with_province = {t for t, c in _columns(con, catalog, schema) if c == "province_code"}
     for table, column in list_columns(con, schema_prefix):
-        twin = _ident(column + TEXT_TWIN_SUFFIX)
+        twin = quote_ident(column + TEXT_TWIN_SUFFIX)
         rows = scope.sql_condition(table in with_province)
         params = scope.sql_parameters(table in with_province)
         con.execute(
-            f"update {qualified}.{_ident(table)} set {twin} ="  # noqa: S608
-            f" array_to_string({_ident(column)}, {_literal(TEXT_TWIN_SEPARATOR)})"
+            f"update {qualified}.{quote_ident(table)} set {twin} ="  # noqa: S608
+            f" array_to_string({quote_ident(column)}, {quote_literal(TEXT_TWIN_SEPARATOR)})"
             f" where {rows}",
             params,
         )

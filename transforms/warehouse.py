@@ -25,23 +25,27 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+REF_TABLES = ("ref.provinces", "ref.districts", "ref.communes", "ref.rulesets")
+
+
 def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
     """Replace ref.* with the registry and ruleset files, in one transaction, when they
     differ from what was loaded last; return whether they did."""
     reg = load_registry()
-    frames = (
-        ("ref.provinces", reg.provinces),
-        ("ref.districts", reg.districts),
-        ("ref.communes", reg.communes),
-        ("ref.rulesets", pd.DataFrame(list(load_rulesets()))),
+    frames = dict(
+        zip(
+            REF_TABLES,
+            (reg.provinces, reg.districts, reg.communes, pd.DataFrame(list(load_rulesets()))),
+            strict=True,
+        )
     )
     fingerprint = _fingerprint(frames)
     if reference_fingerprint(con) == fingerprint:
         return False
     with transaction(con):
-        for table, frame in frames:
+        for table in REF_TABLES:
             con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
-            insert_frame(con, table, frame)
+            insert_frame(con, table, frames[table])
         con.execute("delete from ops.reference_state").fetchall()
         con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
     return True
@@ -53,9 +57,9 @@ def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def _fingerprint(frames: tuple[tuple[str, pd.DataFrame], ...]) -> str:
+def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
     digest = hashlib.sha256()
-    for table, frame in frames:
+    for table, frame in frames.items():
         digest.update(table.encode())
         digest.update(",".join(map(str, frame.columns)).encode())
         digest.update(
