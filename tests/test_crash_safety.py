@@ -233,6 +233,8 @@ def test_a_run_killed_at_any_point_loses_nothing_and_a_rerun_ends_as_a_clean_run
     assert archived(settings.home) == clean["archived"]
     assert parquet_state(settings) == clean["parquet"]
     assert list(settings.inbox.iterdir()) == []
+    # and the temporary copies the killed run left are gone
+    assert not [p for p in settings.home.rglob("*.tmp*") if p.is_file()]
 
 
 def test_the_writer_lock_is_free_after_a_killed_run(files, tmp_path):

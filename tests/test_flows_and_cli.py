@@ -204,3 +204,13 @@ def test_the_installed_ntm_command_validates_with_pandera_extras_kept_out(tmp_pa
     )
     assert failed.returncode == 1, failed.stderr
     assert json.loads(failed.stdout)[0]["rule"] == "count_negative"
+    missing = subprocess.run(
+        [ntm, "validate", str(tmp_path / "nowhere.xlsx"), str(good)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "no such file" in " ".join(missing.stderr.split()) and "accepted" in missing.stdout
+    usage = subprocess.run([ntm, "validate"], capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr

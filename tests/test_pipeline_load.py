@@ -11,8 +11,7 @@ import duckdb
 import pytest
 
 from ntm.settings import Settings
-from ntm.transforms import load, pipeline
-from ntm.transforms.duck import transaction
+from ntm.transforms import pipeline
 from ntm.transforms.inbox import is_ignored, scan
 from ntm.transforms.scope import affected_years
 from tests.workbooks import Book
@@ -111,9 +110,7 @@ def test_withdrawing_puts_the_previous_submission_back_in_force(settings):
     drop(settings, second, "second.xlsx", age_s=60)
     pipeline.run_once(settings, "run-1")
     with pipeline.writing(settings) as con:
-        with transaction(con):
-            old, now = load.withdraw(con, 2, "sent by mistake")
-            pipeline.build_models(con)
+        old, now = pipeline.withdraw(con, 2, "sent by mistake")
         pipeline.publish(con, settings)
     assert (old, now) == ("accepted", 1)
     assert [r[1] for r in ledger(settings)] == ["accepted", "withdrawn"]

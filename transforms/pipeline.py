@@ -21,6 +21,7 @@ from ntm.settings import Settings
 from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.inbox import Received, archive, scan
 from ntm.transforms.load import BatchOutcome, known_files, record_batch, reparse
+from ntm.transforms.load import withdraw as withdraw_submission
 from ntm.transforms.lock import writer_lock
 from ntm.transforms.parquet_export import update_parquet
 from ntm.transforms.publish import publish_snapshot
@@ -64,6 +65,7 @@ def writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Received]:
     """Archive the inbox files ready to take; drop those a crashed run already recorded."""
+    remove_leftovers(settings)
     incoming = scan(settings.inbox, settings.settle_seconds)
     received = [archive(f, settings.archive) for f in incoming]
     known = known_files(con)
@@ -83,6 +85,24 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Recei
         else:
             fresh.append(r)
     return fresh
+
+
+def remove_leftovers(settings: Settings) -> list[Path]:
+    """Delete the temporary copies killed runs left behind; return their paths.
+
+    Every file is written aside as `.<name>.<pid>.tmp` and renamed into place; the
+    caller holds the writer lock, so no such file still belongs to a live run.
+    """
+    found = [
+        *settings.archive.glob("*/.*.tmp"),
+        *settings.published.parent.glob(".*.tmp"),
+        *settings.published.parent.glob(".*.tmp.wal"),
+        *settings.parquet.glob(".*.tmp"),
+        *settings.parquet.glob("*/.*.tmp"),
+    ]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
 
 
 def validate_received(received: Sequence[Received]) -> list[FileResult]:
@@ -318,6 +338,21 @@ def write_feedback_for(
         out = settings.feedback / f"{int(sid)}-{Path(rec.name).stem}.feedback.xlsx"
         written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
     return written
+
+
+def withdraw(
+    con: duckdb.DuckDBPyConnection, submission_id: int, note: str
+) -> tuple[str, int | None]:
+    """Withdraw a submission and recompute what it reached, in one transaction; return its
+    old status and the submission now in force for its district and year."""
+    with transaction(con):
+        old, in_force = withdraw_submission(con, submission_id, note)
+        district, year = con.execute(
+            "select district_code, year from ops.submissions where submission_id = ?",
+            [submission_id],
+        ).fetchall()[0]
+        recompute(con, {(str(district), int(year))})
+    return old, in_force
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
