@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ntm.transforms.contract import MODEL_TYPES
 from ntm.transforms.duck import insert_frame, transaction
 from ntm.transforms.registry import load_registry
 from ntm.transforms.ruleset import load_rulesets
@@ -25,7 +26,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-REF_TABLES = ("ref.provinces", "ref.districts", "ref.communes", "ref.rulesets")
+REF_TABLES = ("ref.provinces", "ref.districts", "ref.communes", "ref.rulesets", "ref.model_types")
 
 
 def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
@@ -35,7 +36,13 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
     frames = dict(
         zip(
             REF_TABLES,
-            (reg.provinces, reg.districts, reg.communes, pd.DataFrame(list(load_rulesets()))),
+            (
+                reg.provinces,
+                reg.districts,
+                reg.communes,
+                pd.DataFrame(list(load_rulesets())),
+                model_types(),
+            ),
             strict=True,
         )
     )
@@ -49,6 +56,16 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
         con.execute("delete from ops.reference_state").fetchall()
         con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
     return True
+
+
+def model_types() -> pd.DataFrame:
+    """Return the typical-model types of the workbook contract, in the contract's order."""
+    return pd.DataFrame(
+        [
+            {"model_type": key, "model_type_order": order, "model_type_label": labels[0]}
+            for order, (key, labels) in enumerate(MODEL_TYPES, start=1)
+        ]
+    )
 
 
 def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:

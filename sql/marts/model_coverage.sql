@@ -18,7 +18,7 @@ models as (
 ),
 
 model_types as (
-    select * from intermediate.int_model_types
+    select * from staging.stg_model_types
 ),
 
 model_counts as (
