@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -114,6 +116,25 @@ def test_xlsx_and_xls_bytes_are_reproducible(
         a = demo.write_plan(plan, tmp_path / "a")
         b = demo.write_plan(plan, tmp_path / "b")
         assert a.read_bytes() == b.read_bytes(), plan.file_name
+
+
+def test_the_demo_written_twice_gives_the_same_bytes_in_every_format(tmp_path: Path) -> None:
+    # each in its own process, as `make demo` twice would (odfpy keeps state per process);
+    # same bytes make the second demo run's files duplicates, not new submissions
+    script = (
+        "import sys; from pathlib import Path; from ntm.transforms import demo\n"
+        "plans = demo.plan_files(demo.demo_district_codes())\n"
+        "for fmt in ('xlsx', 'xls', 'ods'):\n"
+        "    for plan in [p for p in plans if p.layout.fmt == fmt][:3]:\n"
+        "        demo.write_plan(plan, Path(sys.argv[1]))\n"
+    )
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / run)], check=True)
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(names) == 9 and {n.rsplit(".", 1)[1] for n in names} == {"xlsx", "xls", "ods"}
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 def test_the_plan_does_not_depend_on_the_order_districts_are_given() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,8 +84,8 @@ def write_workbook(
 ) -> Path:
     """Write the sheets to path in the format its suffix names and return path.
 
-    ``created`` fixes the xlsx document and zip timestamps, which makes the
-    bytes reproducible; without it the current time is used.
+    ``created`` fixes the xlsx document and the xlsx/ods zip timestamps, which makes
+    the bytes reproducible; without it the current time is used.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -96,6 +98,8 @@ def write_workbook(
         _write_xls(path, data)
     elif suffix == ".ods":
         _write_ods(path, data)
+        if created is not None:
+            _fix_zip_times(path, created)
     else:
         raise ValueError(
             f"cannot write {path.name}: the suffix must be one of {', '.join(WRITABLE_SUFFIXES)}"
@@ -337,6 +341,22 @@ def _write_ods(path: Path, sheets: list[SheetData]) -> None:
             table.addElement(tr)
         doc.spreadsheet.addElement(table)
     doc.save(str(path))
+
+
+def _fix_zip_times(path: Path, created: dt.datetime) -> None:
+    """Rewrite a zip with every entry dated `created` (odfpy stamps them with the clock),
+    keeping the entries' order and compression (an ODF mimetype stays first, stored)."""
+    stamp = max(created.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w") as out:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            out.writestr(fixed, data)
+    os.replace(tmp, path)
 
 
 def _ods_cell(value: Cell, attrs: dict[str, Any], table_cell: Any, para: Any) -> Any:
