@@ -21,6 +21,36 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
+def table_names(
+    con: duckdb.DuckDBPyConnection, schema: str, database: str | None = None
+) -> list[str]:
+    """Return the tables (not views) of a schema in name order; `database` names an
+    attached catalog (default: the connection's own)."""
+    rows = con.execute(
+        "select table_name from duckdb_tables()"
+        " where database_name = coalesce(?, current_database()) and schema_name = ?"
+        " order by table_name",
+        [database, schema],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def column_names(
+    con: duckdb.DuckDBPyConnection, schema: str, database: str | None = None
+) -> dict[str, list[str]]:
+    """Return each relation (table or view) of a schema with its columns, in order."""
+    rows = con.execute(
+        "select table_name, column_name from duckdb_columns()"
+        " where database_name = coalesce(?, current_database()) and schema_name = ?"
+        " order by table_name, column_index",
+        [database, schema],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(str(table), []).append(str(column))
+    return out
+
+
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Bulk-insert a DataFrame into a table by column name."""
     if frame.empty:

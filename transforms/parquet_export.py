@@ -16,21 +16,13 @@ from pathlib import Path
 
 import duckdb
 
+from ntm.transforms.duck import table_names
 from ntm.transforms.scope import Scope
 from ntm.transforms.sql_quoting import quote_ident, quote_literal
 from ntm.transforms.sqlrunner import changes_since, last_build
 
 MANIFEST = "_manifest.json"
 SCHEMA = "marts"
-
-
-def _marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables()"
-        " where database_name = current_database() and schema_name = ? order by table_name",
-        [SCHEMA],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
 
 
 def _years(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
@@ -59,7 +51,7 @@ def export_parquet(
     also removes files of years gone and the single-file layout of earlier releases.
     """
     written: list[Path] = []
-    for table in _marts(con):
+    for table in table_names(con, SCHEMA):
         folder = Path(out_dir) / table
         folder.mkdir(parents=True, exist_ok=True)
         present = set(_years(con, table))

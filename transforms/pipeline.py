@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from ntm.settings import Settings
-from ntm.transforms.duck import insert_frame, transaction
+from ntm.transforms.duck import insert_frame, table_names, transaction
 from ntm.transforms.inbox import Received, archive, scan
 from ntm.transforms.load import BatchOutcome, known_files, record_batch, reparse
 from ntm.transforms.load import withdraw as withdraw_submission
@@ -180,8 +180,7 @@ def _province_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute("select count(*) from duckdb_tables() where schema_name = 'marts'").fetchall()
-    return bool(row[0][0])
+    return bool(table_names(con, "marts"))
 
 
 def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from ntm.transforms.duck import column_names, table_names
 from ntm.transforms.scope import Scope
 from ntm.transforms.snapshot_extras import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
 from ntm.transforms.sql_quoting import quote_ident, quote_literal
@@ -18,30 +19,10 @@ PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 SNAPSHOT_STORAGE_VERSION = "v1.0.0"
 
 
-def _tables(con: duckdb.DuckDBPyConnection, schema: str, database: str | None = None) -> list[str]:
-    rows = con.execute(
-        "select table_name from duckdb_tables()"
-        " where database_name = coalesce(?, current_database()) and schema_name = ?"
-        " order by table_name",
-        [database, schema],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
-
-
-def _columns(con: duckdb.DuckDBPyConnection, database: str | None, table: str) -> list[str]:
-    rows = con.execute(
-        "select column_name from duckdb_columns() where database_name ="
-        " coalesce(?, current_database()) and schema_name = 'marts' and table_name = ?"
-        " order by column_index",
-        [database, table],
-    ).fetchall()
-    return [str(r[0]) for r in rows if not str(r[0]).endswith(TEXT_TWIN_SUFFIX)]
-
-
 def _copy_all(con: duckdb.DuckDBPyConnection) -> None:
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"create schema snapshot.{schema}")
-        for table in _tables(con, schema):
+        for table in table_names(con, schema):
             # names come from the catalogue of our own warehouse, quoted all the same
             source = f"{quote_ident(schema)}.{quote_ident(table)}"
             con.execute(f"create table snapshot.{source} as from {source}")
@@ -51,20 +32,22 @@ def _copy_all(con: duckdb.DuckDBPyConnection) -> None:
 
 def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
     """Bring an attached copy of the last snapshot up to date; False if it cannot be."""
-    marts = _tables(con, "marts")
-    if marts != _tables(con, "marts", "snapshot"):
+    marts = table_names(con, "marts")
+    if marts != table_names(con, "marts", "snapshot"):
         return False
+    ours, theirs = column_names(con, "marts"), column_names(con, "marts", "snapshot")
     for table in marts:
-        columns = _columns(con, None, table)
-        if columns != _columns(con, "snapshot", table) or "year" not in columns:
+        # the snapshot's text twins are its own addition
+        twins = [c for c in theirs[table] if not c.endswith(TEXT_TWIN_SUFFIX)]
+        if ours[table] != twins or "year" not in ours[table]:
             return False  # the models changed shape: copy everything
     for schema in ("ref", "ops"):  # small: replaced whole
-        for table in _tables(con, schema):
+        for table in table_names(con, schema):
             source = f"{quote_ident(schema)}.{quote_ident(table)}"
             con.execute(f"create or replace table snapshot.{source} as from {source}")
     for table in marts:
         source = f"marts.{quote_ident(table)}"
-        has_province = "province_code" in _columns(con, None, table)
+        has_province = "province_code" in ours[table]
         rows = scope.sql_condition(has_province)
         params = scope.sql_parameters(has_province)
         con.execute(f"delete from snapshot.{source} where {rows}", params)  # noqa: S608

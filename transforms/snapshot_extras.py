@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ntm.transforms.duck import column_names
 from ntm.transforms.scope import Scope
 from ntm.transforms.sql_quoting import quote_ident, quote_literal
 
@@ -25,18 +26,6 @@ def _split_schema(schema_prefix: str) -> tuple[str | None, str]:
     if len(parts) == 2:
         return parts[0], parts[1]
     raise ValueError(f"expected 'schema' or 'catalog.schema', got {schema_prefix!r}")
-
-
-def _columns(
-    con: duckdb.DuckDBPyConnection, catalog: str | None, schema: str
-) -> set[tuple[str, str]]:
-    """Return (table, column) of every column of a schema's relations."""
-    rows = con.execute(
-        "select table_name, column_name from duckdb_columns()"
-        " where database_name = coalesce(?, current_database()) and schema_name = ?",
-        [catalog, schema],
-    ).fetchall()
-    return {(str(t), str(c)) for t, c in rows}
 
 
 def list_columns(con: duckdb.DuckDBPyConnection, schema_prefix: str) -> list[tuple[str, str]]:
@@ -66,7 +55,7 @@ def add_text_twins(
     """
     catalog, schema = _split_schema(schema_prefix)
     qualified = ".".join(quote_ident(p) for p in (catalog, schema) if p is not None)
-    existing = _columns(con, catalog, schema)
+    existing = {(t, c) for t, cols in column_names(con, schema, catalog).items() for c in cols}
     added: list[str] = []
     for table, column in list_columns(con, schema_prefix):
         twin = column + TEXT_TWIN_SUFFIX
@@ -89,7 +78,8 @@ def refresh_text_twins(
     """Recompute the text twins of the scope's rows (after they were replaced)."""
     catalog, schema = _split_schema(schema_prefix)
     qualified = ".".join(quote_ident(p) for p in (catalog, schema) if p is not None)
-    with_province = {t for t, c in _columns(con, catalog, schema) if c == "province_code"}
+    columns = column_names(con, schema, catalog)
+    with_province = {t for t, cols in columns.items() if "province_code" in cols}
     for table, column in list_columns(con, schema_prefix):
         twin = quote_ident(column + TEXT_TWIN_SUFFIX)
         rows = scope.sql_condition(table in with_province)

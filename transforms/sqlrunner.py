@@ -7,6 +7,7 @@ from importlib.resources.abc import Traversable
 
 import duckdb
 
+from ntm.transforms.duck import column_names, table_names
 from ntm.transforms.scope import Scope
 
 _SQL = resources.files("ntm.sql")
@@ -69,17 +70,25 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
     checks the result equals a full rebuild.
     """
     built = []
+    # a scoped build only touches models that exist already: their columns, read once
+    existing = {
+        f"{schema}.{table}": columns
+        for schema in ("intermediate", "marts")
+        for table, columns in column_names(con, schema).items()
+    }
     for path in model_paths():
         relation = model_relation(path)
         sql = _read(path)
         # relation and SQL come from our own files, never from user input
         if path.startswith(f"{VIEW_LAYER}/"):
-            _drop_table(con, relation)  # a warehouse from before staging became views
+            schema, name = relation.split(".")
+            if name in table_names(con, schema):  # a warehouse from before staging were views
+                con.execute(f"drop table {relation}")
             con.execute(f"create or replace view {relation} as {sql}")
-        elif scope is None or not _has_column(con, relation, "year"):
+        elif scope is None or "year" not in existing.get(relation, []):
             con.execute(f"create or replace table {relation} as {sql}")
         else:
-            has_province = _has_column(con, relation, "province_code")
+            has_province = "province_code" in existing[relation]
             rows = scope.sql_condition(has_province)
             params = scope.sql_parameters(has_province)
             delete = f"delete from {relation} where {rows}"  # noqa: S608 (names: our files)
@@ -126,24 +135,3 @@ def changes_since(con: duckdb.DuckDBPyConnection, build_id: int) -> Scope | None
     for years, provinces in builds:
         scope = scope.union(Scope.of(years, provinces))
     return scope
-
-
-def _drop_table(con: duckdb.DuckDBPyConnection, relation: str) -> None:
-    schema, table = relation.split(".")
-    rows = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database()"
-        " and schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    if rows[0][0]:
-        con.execute(f"drop table {relation}")
-
-
-def _has_column(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
-    schema, table = relation.split(".")
-    rows = con.execute(
-        "select count(*) from duckdb_columns() where database_name = current_database()"
-        " and schema_name = ? and table_name = ? and column_name = ?",
-        [schema, table, column],
-    ).fetchall()
-    return bool(rows[0][0])
