@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -89,3 +91,11 @@ def test_a_scoped_export_leaves_other_years_alone(con, tmp_path):
     before = (tmp_path / "t" / "2023.parquet").stat().st_mtime_ns
     export_parquet(con, tmp_path, Scope.of([2024]))
     assert (tmp_path / "t" / "2023.parquet").stat().st_mtime_ns == before
+
+
+def test_an_unreadable_manifest_means_everything_is_written_again(con, tmp_path):
+    update_parquet(con, tmp_path)
+    (tmp_path / MANIFEST).write_text("{not json", encoding="utf-8")
+    written = update_parquet(con, tmp_path)
+    assert len(written) == 4
+    assert json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))["build_id"] == 1
