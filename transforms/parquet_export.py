@@ -11,11 +11,11 @@ a reader never opens a half-written file.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import duckdb
 
+from ntm.transforms.atomic import replace_atomically
 from ntm.transforms.duck import table_names
 from ntm.transforms.scope import Scope
 from ntm.transforms.sql_quoting import quote_ident, quote_literal
@@ -32,14 +32,12 @@ def _years(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, year: int, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    con.execute(
-        f"copy (select * from {SCHEMA}.{quote_ident(table)} where year = ?)"  # noqa: S608
-        f" to {quote_literal(str(tmp))} (format parquet, compression zstd)",
-        [year],
-    )
-    os.replace(tmp, target)
+    with replace_atomically(target) as tmp:
+        con.execute(
+            f"copy (select * from {SCHEMA}.{quote_ident(table)} where year = ?)"  # noqa: S608
+            f" to {quote_literal(str(tmp))} (format parquet, compression zstd)",
+            [year],
+        )
 
 
 def export_parquet(
@@ -96,8 +94,5 @@ def _manifest_build(out_dir: Path) -> int | None:
 
 
 def _write_manifest(out_dir: Path, build: int) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / MANIFEST
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"build_id": build}), encoding="utf-8")
-    os.replace(tmp, target)
+    with replace_atomically(out_dir / MANIFEST) as tmp:
+        tmp.write_text(json.dumps({"build_id": build}), encoding="utf-8")

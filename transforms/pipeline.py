@@ -90,15 +90,14 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Recei
 def remove_leftovers(settings: Settings) -> list[Path]:
     """Delete the temporary copies killed runs left behind; return their paths.
 
-    Every file is written aside as `.<name>.<pid>.tmp` and renamed into place; the
+    Every file is written aside as `.<name>.<pid>.tmp...` and renamed into place; the
     caller holds the writer lock, so no such file still belongs to a live run.
     """
     found = [
-        *settings.archive.glob("*/.*.tmp"),
-        *settings.published.parent.glob(".*.tmp"),
-        *settings.published.parent.glob(".*.tmp.wal"),
-        *settings.parquet.glob(".*.tmp"),
-        *settings.parquet.glob("*/.*.tmp"),
+        *settings.archive.glob("*/.*.tmp*"),
+        *settings.published.parent.glob(".*.tmp*"),
+        *settings.parquet.glob(".*.tmp*"),
+        *settings.parquet.glob("*/.*.tmp*"),
     ]
     for path in found:
         path.unlink(missing_ok=True)

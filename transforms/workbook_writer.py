@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ntm.transforms.atomic import replace_atomically
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
 
@@ -349,14 +350,12 @@ def _fix_zip_times(path: Path, created: dt.datetime) -> None:
     stamp = max(created.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(path) as src:
         entries = [(info, src.read(info)) for info in src.infolist()]
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w") as out:
+    with replace_atomically(path) as tmp, zipfile.ZipFile(tmp, "w") as out:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = info.compress_type
             fixed.external_attr = info.external_attr
             out.writestr(fixed, data)
-    os.replace(tmp, path)
 
 
 def _ods_cell(value: Cell, attrs: dict[str, Any], table_cell: Any, para: Any) -> Any:

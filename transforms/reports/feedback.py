@@ -20,6 +20,7 @@ from typing import Any
 
 import python_calamine as pc
 
+from ntm.transforms.atomic import replace_atomically
 from ntm.transforms.names import normalise
 from ntm.transforms.reader import (
     MAX_SHEET_ROWS,
@@ -27,7 +28,6 @@ from ntm.transforms.reader import (
     column_letter,
     is_blank,
 )
-from ntm.transforms.reports.writing import replace_atomically
 from ntm.transforms.workbook_writer import Cell, SheetData, write_workbook
 
 ISSUES_SHEET = "Danh sách lỗi"

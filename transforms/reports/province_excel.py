@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from ntm.transforms.atomic import replace_atomically
 from ntm.transforms.reports.province_data import (
     COMMUNE_STATUS_VI,
     CONDITION_VI,
@@ -22,7 +23,6 @@ from ntm.transforms.reports.province_data import (
     pct,
     reduction_pct,
 )
-from ntm.transforms.reports.writing import replace_atomically
 from ntm.transforms.workbook_writer import Cell, SheetData, write_workbook
 
 SHEET_SUMMARY = "Tổng hợp tỉnh"

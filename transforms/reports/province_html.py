@@ -14,6 +14,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from ntm.transforms.atomic import replace_atomically
 from ntm.transforms.reports.province_data import (
     MODEL_TYPE_VI,
     REDUCTION_VI,
@@ -23,7 +24,6 @@ from ntm.transforms.reports.province_data import (
     pct,
     reduction_pct,
 )
-from ntm.transforms.reports.writing import replace_atomically
 
 CHART_IDS = ("chart-meeting", "chart-crimes", "chart-models")
 MEETS = "#2e7d32"

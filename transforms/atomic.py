@@ -1,4 +1,4 @@
-"""Writing a report file so that a reader never opens a half-written one."""
+"""Writing a file so that a reader never opens a half-written one."""
 
 from __future__ import annotations
 
