@@ -16,15 +16,15 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import create_engine, text
 
-from ntm.schemas import communes as communes_schema
-from ntm.schemas import models as models_schema
-from ntm.schemas.common import failures
-from ntm.transforms import contract as c
-from ntm.transforms.reader import RawWorkbook, _match_sheets, _read_info, _read_table
-from ntm.transforms.sqlrunner import build_models
-from ntm.transforms.tables import parse_table, typed_frame
-from ntm.transforms.validate import CONTEXT_DTYPES, _parse_info
-from ntm.transforms.warehouse import connect
+from schemas import communes as communes_schema
+from schemas import models as models_schema
+from schemas.common import failures
+from transforms.validation.validate import CONTEXT_DTYPES, _parse_info
+from transforms.warehouse.connection import connect
+from transforms.warehouse.runner import build_models
+from transforms.workbook import contract as c
+from transforms.workbook.reader import RawWorkbook, _match_sheets, _read_info, _read_table
+from transforms.workbook.tables import parse_table, typed_frame
 
 
 def _cells(frame: pd.DataFrame) -> list[list[Any]]:

@@ -57,8 +57,8 @@ def ensure_data() -> None:
     stamp = DATA / f".complete-{SEED}"
     if stamp.exists():
         return
-    from ntm.transforms.demo import generate_district_files
-    from ntm.transforms.registry import load_registry
+    from transforms.demo.generate import generate_district_files
+    from transforms.reference.registry import load_registry
 
     shutil.rmtree(DATA, ignore_errors=True)
     codes = list(load_registry().districts["district_code"])
@@ -82,7 +82,7 @@ def fill_inbox(home: Path, years: list[int]) -> Path:
 
 def resubmission(home: Path) -> None:
     """Drop a corrected workbook of one district for 2023 (new bytes, same district and year)."""
-    from ntm.transforms.demo import generate_district_files
+    from transforms.demo.generate import generate_district_files
 
     generate_district_files(home / "inbox", [RESUBMIT_DISTRICT], [2023], SEED + 1)
     for f in (home / "inbox").iterdir():
@@ -100,7 +100,7 @@ def child(op: str, home: Path) -> None:
 
         run: Callable[[], object] = lambda: run_baseline(home / "inbox", home / "baseline.duckdb")  # noqa: E731
     else:
-        from ntm.flows.nightly import nightly
+        from flows.nightly import nightly
 
         run = lambda: nightly(home=str(home))  # noqa: E731
     started = time.perf_counter()
@@ -219,7 +219,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_data()
-    from ntm.flows.local_server import local_server
+    from tests.local_server import local_server
 
     work = Path(tempfile.mkdtemp(prefix="ntm-bench-"))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; work dir {work}")

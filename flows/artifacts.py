@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from ntm.transforms import pipeline
-from ntm.transforms.summary import province_table_markdown
+from transforms import pipeline
+from transforms.reports.province_table import province_table_markdown
 
 
 def publish_run_artifacts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunSummary) -> None:
@@ -30,7 +30,7 @@ def publish_run_artifacts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunS
         )
         create_table_artifact(
             key="submissions",
-            table=table.to_dict(orient="records"),
+            table=[{str(k): v for k, v in row.items()} for row in table.to_dict(orient="records")],
             description="Files processed by this run",
         )
     create_markdown_artifact(

@@ -1,6 +1,6 @@
 """Prefect flows: nightly inbox processing, backfill, and the dry-run validation of the inbox.
 
-Thin wiring only: every step is a function of ntm.transforms.pipeline. With the
+Thin wiring only: every step is a function of transforms.pipeline. With the
 Dask task runner (settings.task_runner), reading files fans out over Dask
 workers in batches; checking the batch and writing the warehouse stay here.
 """
@@ -19,12 +19,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from ntm.flows.artifacts import publish_run_artifacts
+from flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
-from ntm.transforms import pipeline, validate
-from ntm.transforms.inbox import Received, scan
-from ntm.transforms.reports import province_years
-from ntm.transforms.validate import FileResult, ReadFile, ToRead, validate_files
+from transforms import pipeline
+from transforms.intake.inbox import Received, scan
+from transforms.reports import province_years
+from transforms.validation import validate
+from transforms.validation.validate import FileResult, ReadFile, ToRead, validate_files
 
 T = TypeVar("T")
 
@@ -208,7 +209,7 @@ def validate_inbox(home: str | None = None) -> list[dict[str, Any]]:
 
 def _read_on_dask(settings: Settings, paths: list[Path], names: list[str]) -> list[ReadFile]:
     """Return every file's read result, in order, read in batches on Dask workers."""
-    from ntm.flows import dask_runner
+    from flows import dask_runner
 
     if not paths:
         return []

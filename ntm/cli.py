@@ -87,7 +87,7 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
 ) -> None:
     """Check district workbooks against the contract; exit 2 unreadable, 1 errors, 0 clean."""
-    from ntm.transforms.validate import validate_files
+    from transforms.validation.validate import validate_files
 
     missing = [f for f in files if not f.is_file()]
     for f in missing:
@@ -137,8 +137,8 @@ def template(
     output: Annotated[Path, typer.Option("-o", "--output", help="Workbook to write (.xlsx).")],
 ) -> None:
     """Write the blank workbook a district fills in for a year."""
-    from ntm.transforms.names import pad_code
-    from ntm.transforms.template import write_template
+    from transforms.workbook.names import pad_code
+    from transforms.workbook.template import write_template
 
     code = pad_code(district, 3)
     try:
@@ -152,7 +152,7 @@ def template(
 
 
 def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
-    from ntm.transforms.summary import province_rows
+    from transforms.reports.province_table import province_rows
 
     console.print(
         f"Run {counts['run_id']}: {counts['files_seen']} file(s), {counts['accepted']} accepted, "
@@ -186,7 +186,7 @@ def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
 @contextlib.contextmanager
 def _busy_means_exit() -> Iterator[None]:
     """Turn "another run holds the writer lock" into a message and exit code 3."""
-    from ntm.transforms.lock import WarehouseBusy
+    from transforms.intake.lock import WarehouseBusy
 
     try:
         yield
@@ -205,7 +205,7 @@ def _where(settings: Settings) -> str:
 
 def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
     _quiet_prefect()
-    from ntm.flows import nightly as flows
+    from flows import nightly as flows
 
     with _busy_means_exit():
         result: dict[str, Any] = getattr(flows, flow_name)(**kwargs)
@@ -243,7 +243,7 @@ def backfill(
     dask_workers: DaskWorkersOption = None,
 ) -> None:
     """Recompute the marts for past years; --reparse reads the archived files again first."""
-    from ntm.transforms.names import pad_code
+    from transforms.workbook.names import pad_code
 
     _choose_runner(runner, dask_address, dask_workers)
     settings = Settings.from_env(home)
@@ -265,7 +265,7 @@ def demo(home: HomeOption = None) -> None:
     """Generate the demo workbooks into the inbox, run the nightly flow, print the summary."""
     from rich.progress import Progress
 
-    from ntm.transforms.demo import demo_district_codes, plan_files, write_plan
+    from transforms.demo.generate import demo_district_codes, plan_files, write_plan
 
     settings = Settings.from_env(home).ensure()
     plans = plan_files(demo_district_codes())
@@ -302,8 +302,8 @@ def report(
     home: HomeOption = None,
 ) -> None:
     """Write the province reports (Excel and HTML) of a year from the published snapshot."""
-    from ntm.transforms.names import pad_code
-    from ntm.transforms.reports import province_years, write_reports
+    from transforms.reports import province_years, write_reports
+    from transforms.workbook.names import pad_code
 
     settings = Settings.from_env(home)
     code = pad_code(province, 2) if province else None
@@ -321,7 +321,7 @@ def submissions(
     home: HomeOption = None,
 ) -> None:
     """List what was received for a district (and year), with statuses, from the snapshot."""
-    from ntm.transforms.names import pad_code
+    from transforms.workbook.names import pad_code
 
     settings = Settings.from_env(home)
     with _snapshot(settings) as con:
@@ -346,7 +346,7 @@ def withdraw(
     home: HomeOption = None,
 ) -> None:
     """Take back a wrongly accepted submission; the one before it is in force again."""
-    from ntm.transforms import pipeline
+    from transforms import pipeline
 
     settings = Settings.from_env(home)
     with _busy_means_exit(), pipeline.writing(settings) as con:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from ntm.transforms.registry import load_registry
+from transforms.reference.registry import load_registry
 
 # Validation runs on one frame holding the rows of many files; these columns
 # say where each row came from and what its file declared in `info`.

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
+from schemas.common import clean_schema, in_submitted_district, known_commune
 
 Count = Series[pd.Int64Dtype]
 Flag = Series[pd.BooleanDtype]

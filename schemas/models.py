@@ -6,8 +6,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ntm.schemas.common import clean_schema, in_submitted_district, known_commune
-from ntm.transforms.contract import MODEL_TYPES
+from schemas.common import clean_schema, in_submitted_district, known_commune
+from transforms.workbook.contract import MODEL_TYPES
 
 
 class ModelRows(pa.DataFrameModel):

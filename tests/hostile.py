@@ -20,8 +20,8 @@ from pathlib import Path
 import openpyxl
 import xlwt
 
-from ntm.transforms import contract as c
 from tests.workbooks import Book
+from transforms.workbook import contract as c
 
 COMMUNES_SHEET = "Xã"  # the sheet names Book writes
 INFO_SHEET = "Thông tin"

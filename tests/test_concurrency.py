@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from ntm.cli import app
 from ntm.settings import Settings
-from ntm.transforms.lock import WarehouseBusy, writer_lock
 from tests.workbooks import Book
+from transforms.intake.lock import WarehouseBusy, writer_lock
 
 RUN = (
     "import sys, pathlib; from ntm.settings import Settings; "
-    "from ntm.transforms.pipeline import run_once; "
+    "from transforms.pipeline import run_once; "
     "run_once(Settings(home=pathlib.Path(sys.argv[1]), settle_seconds=0), sys.argv[2])"
 )
 

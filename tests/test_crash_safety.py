@@ -18,8 +18,8 @@ import duckdb
 import pytest
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
 from tests.workbooks import Book
+from transforms import pipeline
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,12 @@ T0 = 1_736_000_000  # file modification times are fixed: received order is the s
 CRASH = r"""
 import os, pathlib, shutil, signal, sys
 from ntm.settings import Settings
-from ntm.transforms import duck, load, parquet_export, pipeline, publish, sqlrunner
+from transforms.warehouse import duck
+from transforms.warehouse import ledger as load
+from transforms.publish import parquet as parquet_export
+from transforms import pipeline
+from transforms.publish import snapshot as publish
+from transforms.warehouse import runner as sqlrunner
 
 home, point = pathlib.Path(sys.argv[1]), sys.argv[2]
 
@@ -73,7 +78,7 @@ print("survived")
 RERUN = r"""
 import pathlib, sys
 from ntm.settings import Settings
-from ntm.transforms import pipeline
+from transforms import pipeline
 pipeline.run_once(Settings(home=pathlib.Path(sys.argv[1]), settle_seconds=0), sys.argv[2])
 """
 BEFORE_COMMIT = ("archiving", "mid-load", "mid-transform")
@@ -238,7 +243,7 @@ def test_a_run_killed_at_any_point_loses_nothing_and_a_rerun_ends_as_a_clean_run
 
 
 def test_the_writer_lock_is_free_after_a_killed_run(files, tmp_path):
-    from ntm.transforms.lock import writer_lock
+    from transforms.intake.lock import writer_lock
 
     first, _ = files
     settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
@@ -257,8 +262,8 @@ def test_a_transient_io_error_while_archiving_is_retried_and_the_run_succeeds(
     tmp_path,
     monkeypatch,
 ):
-    from ntm.flows.nightly import nightly
-    from ntm.transforms import inbox
+    from flows.nightly import nightly
+    from transforms.intake import inbox
 
     monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
     home = tmp_path / "home"

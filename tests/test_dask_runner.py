@@ -9,9 +9,10 @@ import duckdb
 import pytest
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.demo import generate_demo
-from ntm.transforms.validate import (
+from tests.workbooks import Book
+from transforms import pipeline
+from transforms.demo.generate import generate_demo
+from transforms.validation.validate import (
     ToRead,
     check_read,
     read_bytes,
@@ -20,7 +21,6 @@ from ntm.transforms.validate import (
     read_to_read,
     validate_files,
 )
-from tests.workbooks import Book
 
 MARTS = (
     "commune_assessment",
@@ -141,7 +141,7 @@ def test_an_unknown_task_runner_in_the_environment_is_refused(monkeypatch, tmp_p
 
 def _run(flow_name: str, home: Path, monkeypatch, dask: bool, **kwargs: object) -> str:
     """Run a flow on the default runner or a local Dask cluster; return its flow run id."""
-    from ntm.flows import nightly as flows
+    from flows import nightly as flows
 
     monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
     if dask:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ntm.transforms import demo
-from ntm.transforms.contract import COMMUNES, INFO, MODELS, Sheet
-from ntm.transforms.names import normalise, pad_code
-from ntm.transforms.registry import load_registry
+from transforms.demo import generate as demo
+from transforms.reference.registry import load_registry
+from transforms.workbook.contract import COMMUNES, INFO, MODELS, Sheet
+from transforms.workbook.names import normalise, pad_code
 
 DEADLINE_DAY = (1, 15)  # 15 January of Y+1, Asia/Ho_Chi_Minh
 
@@ -122,7 +122,7 @@ def test_the_demo_written_twice_gives_the_same_bytes_in_every_format(tmp_path: P
     # each in its own process, as `make demo` twice would (odfpy keeps state per process);
     # same bytes make the second demo run's files duplicates, not new submissions
     script = (
-        "import sys; from pathlib import Path; from ntm.transforms import demo\n"
+        "import sys; from pathlib import Path; from transforms import demo\n"
         "plans = demo.plan_files(demo.demo_district_codes())\n"
         "for fmt in ('xlsx', 'xls', 'ods'):\n"
         "    for plan in [p for p in plans if p.layout.fmt == fmt][:3]:\n"

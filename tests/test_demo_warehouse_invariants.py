@@ -6,9 +6,9 @@ import duckdb
 import pytest
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.demo import generate_demo
-from ntm.transforms.sqlrunner import build_models
+from transforms import pipeline
+from transforms.demo.generate import generate_demo
+from transforms.warehouse.runner import build_models
 
 MART_KEYS = {
     "commune_assessment": ["year", "commune_code"],

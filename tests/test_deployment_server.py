@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ntm.flows.local_server import PREFECT, local_server
+from tests.local_server import PREFECT, local_server
 from tests.workbooks import Book
 
 REPO = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ runner = CliRunner()
 
 
 def test_nightly_flow_loads_the_inbox_and_publishes(prefect_server, tmp_path, monkeypatch):
-    from ntm.flows.nightly import nightly
+    from flows.nightly import nightly
 
     monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
     home = tmp_path / "home"
@@ -128,7 +128,7 @@ def test_validate_needs_neither_prefect_nor_the_warehouse(tmp_path):
 
 def test_withdraw_and_submissions_commands_show_the_ledger(tmp_path, monkeypatch):
     from ntm.settings import Settings
-    from ntm.transforms import pipeline
+    from transforms import pipeline
 
     settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
     Book().write(settings.inbox / "first.xlsx")
@@ -152,7 +152,7 @@ def test_withdraw_and_submissions_commands_show_the_ledger(tmp_path, monkeypatch
 
 def test_report_command_writes_the_province_reports_from_the_snapshot(tmp_path):
     from ntm.settings import Settings
-    from ntm.transforms import pipeline
+    from transforms import pipeline
 
     settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
     Book().write(settings.inbox / "a.xlsx")
@@ -169,7 +169,7 @@ def test_report_command_writes_the_province_reports_from_the_snapshot(tmp_path):
 
 
 def test_backfill_flow_rereads_the_archive_and_rebuilds(prefect_server, tmp_path, monkeypatch):
-    from ntm.flows.nightly import backfill, nightly
+    from flows.nightly import backfill, nightly
 
     monkeypatch.setenv("NTM_SETTLE_SECONDS", "0")
     home = tmp_path / "home"

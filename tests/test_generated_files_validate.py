@@ -7,11 +7,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ntm.transforms import demo
-from ntm.transforms.contract import COMMUNES, MODELS
-from ntm.transforms.template import write_template
+from transforms.demo import generate as demo
+from transforms.workbook.contract import COMMUNES, MODELS
+from transforms.workbook.template import write_template
 
-validate = pytest.importorskip("ntm.transforms.validate")
+validate = pytest.importorskip("transforms.validation.validate")
 
 
 def _describe(result: object) -> list[tuple[str, str, str | None, int | None, object]]:

@@ -21,10 +21,11 @@ import pytest
 import python_calamine as pc
 
 from ntm.settings import Settings
-from ntm.transforms import demo, pipeline
-from ntm.transforms.issues import RULES
 from tests import hostile
 from tests.workbooks import Book
+from transforms import pipeline
+from transforms.demo import generate as demo
+from transforms.validation.issues import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space of the subprocesses that read hostile files
@@ -87,7 +88,7 @@ def test_the_corpus_has_more_than_thirty_kinds_and_every_rejecting_rule(corpus):
 VALIDATE_EACH = """
 import json, resource, sys, time
 from pathlib import Path
-from ntm.transforms.validate import validate_file
+from transforms.validation.validate import validate_file
 folder, names = Path(sys.argv[1]), sys.argv[2:]
 validate_file(folder / names[-1])  # warm up on a good file: imports, registry
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -121,7 +122,7 @@ def test_hostile_files_are_refused_quickly_and_in_bounded_memory(corpus):
 
 
 def test_limits_are_checked_before_calamine_opens_the_file(corpus, monkeypatch):
-    from ntm.transforms import reader
+    from transforms.workbook import reader
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("calamine opened a file that should have been refused")
@@ -143,7 +144,7 @@ def test_limits_are_checked_before_calamine_opens_the_file(corpus, monkeypatch):
 
 
 def test_a_huge_sheet_is_never_loaded(corpus, monkeypatch):
-    from ntm.transforms import reader
+    from transforms.workbook import reader
 
     folder, _ = corpus
     loaded: list[str] = []
@@ -170,7 +171,7 @@ def test_a_huge_sheet_is_never_loaded(corpus, monkeypatch):
 RUN_ONCE = """
 import sys, pathlib
 from ntm.settings import Settings
-from ntm.transforms.pipeline import run_once
+from transforms.pipeline import run_once
 run_once(Settings(home=pathlib.Path(sys.argv[1]), settle_seconds=0), "hostile-run")
 """
 
@@ -341,7 +342,7 @@ FORMULA_TEXT = ["=1+1", '=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", 
 def test_text_written_to_a_workbook_never_becomes_a_formula(tmp_path, suffix):
     import zipfile
 
-    from ntm.transforms.workbook_writer import write_workbook
+    from transforms.workbook.writer import write_workbook
 
     path = write_workbook(tmp_path / f"out{suffix}", [("Sheet", [FORMULA_TEXT])])
     wb = pc.CalamineWorkbook.from_path(str(path))
@@ -586,7 +587,7 @@ def test_the_sql_check_lets_constants_and_parameters_through(code):
 
 
 def test_the_quoting_helpers_the_sql_check_trusts_do_escape():
-    from ntm.transforms.sql_quoting import quote_ident, quote_literal
+    from transforms.warehouse.quoting import quote_ident, quote_literal
 
     assert quote_literal(str(Path("/tmp/it's.duckdb"))) == "'/tmp/it''s.duckdb'"
     assert quote_ident('a"; drop table x; --') == '"a""; drop table x; --"'

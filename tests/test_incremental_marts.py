@@ -11,11 +11,11 @@ import duckdb
 import pytest
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.demo import generate_demo, generate_district_files
-from ntm.transforms.scope import Scope
-from ntm.transforms.sqlrunner import build_models, model_paths, model_relation
 from tests.workbooks import Book
+from transforms import pipeline
+from transforms.demo.generate import generate_demo, generate_district_files
+from transforms.warehouse.runner import build_models, model_paths, model_relation
+from transforms.warehouse.scope import Scope
 
 MARTS = [model_relation(p) for p in model_paths() if p.startswith("marts/")]
 
@@ -110,7 +110,7 @@ def test_a_district_that_sent_only_a_rejected_file_shows_as_rejected(tmp_path):
 
 
 def test_the_snapshot_updated_for_those_years_equals_one_published_from_scratch(loaded, tmp_path):
-    from ntm.transforms.publish import publish_snapshot
+    from transforms.publish.snapshot import publish_snapshot
 
     # the module's second run replaced only the years it recomputed in the snapshot
     with duckdb.connect(str(loaded.warehouse)) as con:
@@ -145,7 +145,7 @@ def test_the_publish_plan_follows_the_builds_the_snapshot_has_not_seen(tmp_path)
 
 
 def test_reference_data_is_rewritten_only_when_it_changes(tmp_path):
-    from ntm.transforms.warehouse import connect, refresh_reference
+    from transforms.warehouse.connection import connect, refresh_reference
 
     path = tmp_path / "w.duckdb"
     connect(path).close()
@@ -159,7 +159,8 @@ def test_reference_data_is_rewritten_only_when_it_changes(tmp_path):
 def test_a_ruleset_edited_by_a_province_reassesses_every_commune_on_the_next_run(
     tmp_path, monkeypatch
 ):
-    from ntm.transforms import ruleset, warehouse
+    from transforms.reference import ruleset
+    from transforms.warehouse import connection as warehouse
 
     settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
     generate_district_files(settings.inbox, ["584", "585"], [2022, 2023], seed=7)

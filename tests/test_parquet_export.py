@@ -7,8 +7,8 @@ import json
 import duckdb
 import pytest
 
-from ntm.transforms.parquet_export import MANIFEST, export_parquet, update_parquet
-from ntm.transforms.sqlrunner import migrate
+from transforms.publish.parquet import MANIFEST, export_parquet, update_parquet
+from transforms.warehouse.runner import migrate
 
 
 def log_build(con, years=None, provinces=None):
@@ -85,7 +85,7 @@ def test_an_export_killed_before_its_manifest_is_redone_whole_by_the_next(con, t
 
 
 def test_a_scoped_export_leaves_other_years_alone(con, tmp_path):
-    from ntm.transforms.scope import Scope
+    from transforms.warehouse.scope import Scope
 
     export_parquet(con, tmp_path)
     before = (tmp_path / "t" / "2023.parquet").stat().st_mtime_ns

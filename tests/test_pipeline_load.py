@@ -11,10 +11,10 @@ import duckdb
 import pytest
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.inbox import is_ignored, scan
-from ntm.transforms.scope import affected_years
 from tests.workbooks import Book
+from transforms import pipeline
+from transforms.intake.inbox import is_ignored, scan
+from transforms.warehouse.scope import affected_years
 
 NOW = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
 
@@ -182,7 +182,7 @@ def test_affected_years_follow_the_previous_year_and_baseline_rules():
 
 
 def test_reparse_after_a_reader_fix_accepts_a_file_rejected_before(settings, monkeypatch):
-    from ntm.transforms import contract
+    from transforms.workbook import contract
 
     drop(settings, Book(), "first.xlsx", age_s=120)
     maybe = Book()
@@ -220,7 +220,8 @@ def test_reparse_limited_to_other_districts_leaves_these_files_alone(settings):
 
 
 def test_backfill_after_a_ruleset_change_recomputes_the_marts(settings, monkeypatch):
-    from ntm.transforms import ruleset, warehouse
+    from transforms.reference import ruleset
+    from transforms.warehouse import connection as warehouse
 
     book = Book()
     for row in book.rows:

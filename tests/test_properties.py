@@ -7,8 +7,8 @@ import unicodedata
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ntm.transforms.cells import parse_count
-from ntm.transforms.names import normalise, pad_code
+from transforms.workbook.cells import parse_count
+from transforms.workbook.names import normalise, pad_code
 
 # Vietnamese text: the 29 letters, the five tone marks, digits, spaces and punctuation.
 BASES = "aăâbcdđeêghiklmnoôơpqrstuưvxy"

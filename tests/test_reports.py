@@ -19,11 +19,12 @@ import pytest
 import python_calamine as pc
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.reports import province_years, report_paths, write_reports
-from ntm.transforms.reports.feedback import ERROR_FILL, WARNING_FILL, locate, write_feedback
-from ntm.transforms.reports.province_data import CONDITION_VI, MODEL_TYPE_VI
-from ntm.transforms.reports.province_excel import (
+from tests.workbooks import Book
+from transforms import pipeline
+from transforms.reports import province_years, report_paths, write_reports
+from transforms.reports.feedback import ERROR_FILL, WARNING_FILL, locate, write_feedback
+from transforms.reports.province_data import CONDITION_VI, MODEL_TYPE_VI
+from transforms.reports.province_excel import (
     SHEET_DISTRICTS,
     SHEET_FLAGS,
     SHEET_MODELS,
@@ -31,9 +32,8 @@ from ntm.transforms.reports.province_excel import (
     SHEET_UNREPORTED,
     write_province_report,
 )
-from ntm.transforms.reports.province_html import CHART_IDS, write_province_html
-from ntm.transforms.validate import validate_file
-from tests.workbooks import Book
+from transforms.reports.province_html import CHART_IDS, write_province_html
+from transforms.validation.validate import validate_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 SON_LA = "14"

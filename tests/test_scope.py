@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ntm.transforms.scope import Scope, affected_scope
+from transforms.warehouse.scope import Scope, affected_scope
 
 PROVINCE_OF = {"119": "14", "120": "14", "584": "58"}
 

@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from ntm.settings import Settings
-from ntm.transforms import pipeline
-from ntm.transforms.demo import generate_district_files
-from ntm.transforms.snapshot_extras import add_text_twins, list_columns
 from tests.workbooks import Book
+from transforms import pipeline
+from transforms.demo.generate import generate_district_files
+from transforms.publish.text_twins import add_text_twins, list_columns
 
 MARTS = (
     "commune_assessment",
@@ -28,7 +28,7 @@ MARTS = (
 )
 RUN = (
     "import sys, pathlib; from ntm.settings import Settings; "
-    "from ntm.transforms.pipeline import run_once; "
+    "from transforms.pipeline import run_once; "
     "run_once(Settings(home=pathlib.Path(sys.argv[1]), settle_seconds=0), sys.argv[2])"
 )
 
@@ -148,7 +148,7 @@ def test_a_bi_reader_queries_every_mart_while_a_run_writes_the_warehouse(tmp_pat
     _aged(Book().write(settings.inbox / "thuan-chau-2023.xlsx"))
     pipeline.run_once(settings, "run-1")
     # enough work for the writer to be busy for a few seconds: a province, two years
-    from ntm.transforms.registry import load_registry
+    from transforms.reference.registry import load_registry
 
     districts = load_registry().districts_of("58")["district_code"].tolist()
     for path in generate_district_files(settings.inbox, districts, (2022, 2023)):

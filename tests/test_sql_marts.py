@@ -5,9 +5,17 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from warehouse_fixtures import Inputs, commune, commune_name, communes_of, hcm, rows, warehouse
 
-from ntm.transforms.sqlrunner import build_models
+from tests.warehouse_fixtures import (
+    Inputs,
+    commune,
+    commune_name,
+    communes_of,
+    hcm,
+    rows,
+    warehouse,
+)
+from transforms.warehouse.runner import build_models
 
 RULESET = "19.2/2021-2025/v1"
 YEAR = 2023

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ntm.transforms.contract import COMMUNES, INFO, MODELS
-from ntm.transforms.registry import load_registry
-from ntm.transforms.template import MODEL_ROWS, write_template
-from ntm.transforms.workbook_writer import SheetData, write_workbook
+from transforms.reference.registry import load_registry
+from transforms.workbook.contract import COMMUNES, INFO, MODELS
+from transforms.workbook.template import MODEL_ROWS, write_template
+from transforms.workbook.writer import SheetData, write_workbook
 
 
 @pytest.fixture(scope="module")

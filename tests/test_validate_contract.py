@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ntm.transforms import contract as c
-from ntm.transforms.names import normalise
-from ntm.transforms.validate import validate_file, validate_files
 from tests.workbooks import Book, rules
+from transforms.validation.validate import validate_file, validate_files
+from transforms.workbook import contract as c
+from transforms.workbook.names import normalise
 
 
 def check(book: Book, tmp_path: Path, name: str = "book.xlsx"):

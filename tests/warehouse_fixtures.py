@@ -10,9 +10,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ntm.transforms.registry import load_registry
-from ntm.transforms.sqlrunner import build_models
-from ntm.transforms.warehouse import connect
+from transforms.reference.registry import load_registry
+from transforms.warehouse.connection import connect
+from transforms.warehouse.runner import build_models
 
 HO_CHI_MINH = timezone(timedelta(hours=7))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ntm.transforms import contract as c
-from ntm.transforms.names import normalise
-from ntm.transforms.registry import load_registry
-from ntm.transforms.workbook_writer import Cell, write_workbook
+from transforms.reference.registry import load_registry
+from transforms.workbook import contract as c
+from transforms.workbook.names import normalise
+from transforms.workbook.writer import Cell, write_workbook
 
 DISTRICT = "119"  # Thuận Châu, Sơn La
 PROVINCE = "14"

@@ -18,19 +18,19 @@ import duckdb
 import pandas as pd
 
 from ntm.settings import Settings
-from ntm.transforms.duck import insert_frame, table_names, transaction
-from ntm.transforms.inbox import Received, archive, scan
-from ntm.transforms.load import BatchOutcome, known_files, record_batch, reparse
-from ntm.transforms.load import withdraw as withdraw_submission
-from ntm.transforms.lock import writer_lock
-from ntm.transforms.parquet_export import update_parquet
-from ntm.transforms.publish import publish_snapshot
-from ntm.transforms.reports import write_reports
-from ntm.transforms.reports.feedback import write_feedback
-from ntm.transforms.scope import Scope, affected_scope, affected_years
-from ntm.transforms.sqlrunner import build_models, built_from_other_reference, changes_since
-from ntm.transforms.validate import FileResult, ToRead, validate_files
-from ntm.transforms.warehouse import connect
+from transforms.intake.inbox import Received, archive, scan
+from transforms.intake.lock import writer_lock
+from transforms.publish.parquet import update_parquet
+from transforms.publish.snapshot import publish_snapshot
+from transforms.reports import write_reports
+from transforms.reports.feedback import write_feedback
+from transforms.validation.validate import FileResult, ToRead, validate_files
+from transforms.warehouse.connection import connect
+from transforms.warehouse.duck import insert_frame, table_names, transaction
+from transforms.warehouse.ledger import BatchOutcome, known_files, record_batch, reparse
+from transforms.warehouse.ledger import withdraw as withdraw_submission
+from transforms.warehouse.runner import build_models, built_from_other_reference, changes_since
+from transforms.warehouse.scope import Scope, affected_scope, affected_years
 
 
 @dataclass
@@ -215,7 +215,7 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
     return False when the snapshot was already current."""
     plan = snapshot_plan(con, settings)
     if plan != "current":
-        publish_snapshot(con, settings.published, None if plan == "full" else plan)
+        publish_snapshot(con, settings.published, plan if isinstance(plan, Scope) else None)
     # the Parquet folder keeps its own record of the build it reflects
     update_parquet(con, settings.parquet)
     return plan != "current"

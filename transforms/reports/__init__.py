@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from ntm.transforms.reports.province_data import load_province_report, province_years
-from ntm.transforms.reports.province_excel import write_report_workbook
-from ntm.transforms.reports.province_html import write_report_html
+from transforms.reports.province_data import load_province_report, province_years
+from transforms.reports.province_excel import write_report_workbook
+from transforms.reports.province_html import write_report_html
 
 
 def report_paths(out_dir: Path, province_code: str, year: int) -> tuple[Path, Path]:

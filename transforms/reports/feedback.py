@@ -20,15 +20,15 @@ from typing import Any
 
 import python_calamine as pc
 
-from ntm.transforms.atomic import replace_atomically
-from ntm.transforms.names import normalise
-from ntm.transforms.reader import (
+from transforms.atomic import replace_atomically
+from transforms.workbook.names import normalise
+from transforms.workbook.reader import (
     MAX_SHEET_ROWS,
     check_before_opening,
     column_letter,
     is_blank,
 )
-from ntm.transforms.workbook_writer import Cell, SheetData, write_workbook
+from transforms.workbook.writer import Cell, SheetData, write_workbook
 
 ISSUES_SHEET = "Danh sách lỗi"
 ISSUE_HEADERS = (

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from ntm.transforms import contract as c
+from transforms.workbook import contract as c
 
 Row = dict[str, Any]
 

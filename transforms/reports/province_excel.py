@@ -9,8 +9,8 @@ from typing import Any
 
 import duckdb
 
-from ntm.transforms.atomic import replace_atomically
-from ntm.transforms.reports.province_data import (
+from transforms.atomic import replace_atomically
+from transforms.reports.province_data import (
     COMMUNE_STATUS_VI,
     CONDITION_VI,
     LEVEL_VI,
@@ -23,7 +23,7 @@ from ntm.transforms.reports.province_data import (
     pct,
     reduction_pct,
 )
-from ntm.transforms.workbook_writer import Cell, SheetData, write_workbook
+from transforms.workbook.writer import Cell, SheetData, write_workbook
 
 SHEET_SUMMARY = "Tổng hợp tỉnh"
 SHEET_DISTRICTS = "Theo huyện"

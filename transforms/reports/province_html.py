@@ -14,8 +14,8 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from ntm.transforms.atomic import replace_atomically
-from ntm.transforms.reports.province_data import (
+from transforms.atomic import replace_atomically
+from transforms.reports.province_data import (
     MODEL_TYPE_VI,
     REDUCTION_VI,
     SUBMISSION_STATUS_VI,

@@ -21,16 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ntm.schemas import communes as communes_schema
-from ntm.schemas import models as models_schema
-from ntm.schemas.common import Failure, failures
-from ntm.transforms import cells
-from ntm.transforms import contract as c
-from ntm.transforms.issues import Issue, make_issue
-from ntm.transforms.reader import RawWorkbook, is_blank, read_workbook
-from ntm.transforms.registry import load_registry, strip_unit_prefix
-from ntm.transforms.ruleset import last_covered_year
-from ntm.transforms.tables import ParsedTable, parse_table, typed_frame
+from schemas import communes as communes_schema
+from schemas import models as models_schema
+from schemas.common import Failure, failures
+from transforms.reference.registry import load_registry, strip_unit_prefix
+from transforms.reference.ruleset import last_covered_year
+from transforms.validation.issues import Issue, make_issue
+from transforms.workbook import cells
+from transforms.workbook import contract as c
+from transforms.workbook.reader import RawWorkbook, is_blank, read_workbook
+from transforms.workbook.tables import ParsedTable, parse_table, typed_frame
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def read_files(items: Sequence[tuple[Path, str]], workers: int) -> list[ReadFile
     if workers <= 1 or len(items) < PARALLEL_MIN_FILES:
         return [read_file(path, name) for path, name in items]
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["ntm.transforms.validate"])
+    ctx.set_forkserver_preload(["transforms.validation.validate"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         chunk = max(1, len(items) // (workers * 8))
         return list(pool.map(_read_item, items, chunksize=chunk))
@@ -407,11 +407,15 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
             )
         return out
     listed = {rec["commune_code"] for rec in parsed.records}
-    for code, name in expected:
-        if code not in listed:
+    for expected_code, registry_name in expected:
+        if expected_code not in listed:
             out.append(
                 make_issue(
-                    "commune_not_listed", file=result.file, sheet=sheet, value=code, detail=name
+                    "commune_not_listed",
+                    file=result.file,
+                    sheet=sheet,
+                    value=expected_code,
+                    detail=registry_name,
                 )
             )
     for rec in parsed.records:

@@ -11,7 +11,7 @@ from importlib import resources
 def load_rulesets() -> tuple[dict[str, object], ...]:
     """Return every ruleset file flattened to one row of ref.rulesets each."""
     rows = []
-    folder = resources.files("ntm.rulesets")
+    folder = resources.files("rulesets")
     files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".toml"))
     for name in files:
         r = tomllib.loads(folder.joinpath(name).read_text(encoding="utf-8"))

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import duckdb
 
-from ntm.transforms.duck import column_names
-from ntm.transforms.scope import Scope
-from ntm.transforms.sql_quoting import quote_ident, quote_literal
+from transforms.warehouse.duck import column_names
+from transforms.warehouse.quoting import quote_ident, quote_literal
+from transforms.warehouse.scope import Scope
 
 TEXT_TWIN_SUFFIX = "_text"
 TEXT_TWIN_SEPARATOR = ", "

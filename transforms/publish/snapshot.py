@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from ntm.transforms.duck import column_names, table_names
-from ntm.transforms.scope import Scope
-from ntm.transforms.snapshot_extras import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
-from ntm.transforms.sql_quoting import quote_ident, quote_literal
+from transforms.publish.text_twins import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
+from transforms.warehouse.duck import column_names, table_names
+from transforms.warehouse.quoting import quote_ident, quote_literal
+from transforms.warehouse.scope import Scope
 
 PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
 # Written in the oldest storage format current BI bundles (DuckDB 1.0 and

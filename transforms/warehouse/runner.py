@@ -7,10 +7,10 @@ from importlib.resources.abc import Traversable
 
 import duckdb
 
-from ntm.transforms.duck import column_names, table_names
-from ntm.transforms.scope import Scope
+from transforms.warehouse.duck import column_names, table_names
+from transforms.warehouse.scope import Scope
 
-_SQL = resources.files("ntm.sql")
+_SQL = resources.files("sql")
 _MIGRATIONS = "migrations"
 # models of this folder are views: they rename and cast, and cost nothing to keep current
 VIEW_LAYER = "staging"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ntm.transforms.contract import COMMUNES, FIRST_YEAR, INFO, MODELS, Column
-from ntm.transforms.registry import load_registry
-from ntm.transforms.workbook_writer import Cell, SheetData, Validation, write_workbook
+from transforms.reference.registry import load_registry
+from transforms.workbook.contract import COMMUNES, FIRST_YEAR, INFO, MODELS, Column
+from transforms.workbook.writer import Cell, SheetData, Validation, write_workbook
 
 # The last year the 2021-2025 ruleset covers; a template for a later year would
 # produce a workbook the validator rejects.

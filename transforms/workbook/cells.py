@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ntm.transforms import contract as c
-from ntm.transforms.names import normalise, pad_code, strip_invisible
-from ntm.transforms.reader import is_blank
+from transforms.workbook import contract as c
+from transforms.workbook.names import normalise, pad_code, strip_invisible
+from transforms.workbook.reader import is_blank
 
 Parsed = tuple[object, str | None]  # (value, rule code of the problem or None)
 

@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ntm.transforms.contract import COMMUNES, INFO, MODELS, Column
-from ntm.transforms.names import normalise
-from ntm.transforms.registry import load_registry
-from ntm.transforms.workbook_writer import Cell, SheetData, write_workbook
+from transforms.reference.registry import load_registry
+from transforms.workbook.contract import COMMUNES, INFO, MODELS, Column
+from transforms.workbook.names import normalise
+from transforms.workbook.writer import Cell, SheetData, write_workbook
 
 DEFAULT_SEED = 20251
 YEARS = range(2019, 2026)

@@ -28,9 +28,9 @@ from xml.parsers import expat
 
 import python_calamine as pc
 
-from ntm.transforms import contract as c
-from ntm.transforms.issues import Issue, make_issue
-from ntm.transforms.names import normalise
+from transforms.validation.issues import Issue, make_issue
+from transforms.workbook import contract as c
+from transforms.workbook.names import normalise
 
 _ZIP_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ntm.transforms.contract import MODEL_TYPES
-from ntm.transforms.duck import insert_frame, transaction
-from ntm.transforms.registry import load_registry
-from ntm.transforms.ruleset import load_rulesets
-from ntm.transforms.sqlrunner import migrate
+from transforms.reference.registry import load_registry
+from transforms.reference.ruleset import load_rulesets
+from transforms.warehouse.duck import insert_frame, transaction
+from transforms.warehouse.runner import migrate
+from transforms.workbook.contract import MODEL_TYPES
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:

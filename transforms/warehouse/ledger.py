@@ -15,11 +15,11 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from ntm.schemas.communes import CommuneRowsClean
-from ntm.schemas.models import ModelRowsClean
-from ntm.transforms.duck import insert_frame
-from ntm.transforms.inbox import Received
-from ntm.transforms.validate import CONTEXT_DTYPES, BatchRows, FileResult
+from schemas.communes import CommuneRowsClean
+from schemas.models import ModelRowsClean
+from transforms.intake.inbox import Received
+from transforms.validation.validate import CONTEXT_DTYPES, BatchRows, FileResult
+from transforms.warehouse.duck import insert_frame
 
 SUBMISSION_COLUMNS = [
     "submission_id",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from ntm.transforms.names import normalise
+from transforms.workbook.names import normalise
 
 ColumnType = Literal["code5", "text", "yesno", "count", "enum", "integer", "date", "code"]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from ntm.transforms.atomic import replace_atomically
-from ntm.transforms.duck import table_names
-from ntm.transforms.scope import Scope
-from ntm.transforms.sql_quoting import quote_ident, quote_literal
-from ntm.transforms.sqlrunner import changes_since, last_build
+from transforms.atomic import replace_atomically
+from transforms.warehouse.duck import table_names
+from transforms.warehouse.quoting import quote_ident, quote_literal
+from transforms.warehouse.runner import changes_since, last_build
+from transforms.warehouse.scope import Scope
 
 MANIFEST = "_manifest.json"
 SCHEMA = "marts"

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pandas as pd
 
-from ntm.transforms.names import normalise
+from transforms.workbook.names import normalise
 
 _PREFIXES = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ")
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ntm.transforms import cells
-from ntm.transforms import contract as c
-from ntm.transforms.issues import Issue, make_issue
-from ntm.transforms.names import normalise
-from ntm.transforms.reader import RawTable, is_blank
+from transforms.validation.issues import Issue, make_issue
+from transforms.workbook import cells
+from transforms.workbook import contract as c
+from transforms.workbook.names import normalise
+from transforms.workbook.reader import RawTable, is_blank
 
 # Columns whose values tell a data row from a note line when the code is missing.
 _DATA_MARKERS = {

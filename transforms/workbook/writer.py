@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ntm.transforms.atomic import replace_atomically
+from transforms.atomic import replace_atomically
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
 
