@@ -1,20 +1,19 @@
 """Prefect flows: nightly inbox processing, backfill, and the dry-run validation of the inbox.
 
-Thin wiring only: every step is a function of transforms.pipeline. With the
-Dask task runner (settings.task_runner), reading files fans out over Dask
-workers in batches; checking the batch and writing the warehouse stay here.
+Thin wiring only: each flow runs its sequence from transforms.pipeline with every
+step as a Prefect task (retries declared below). With the Dask task runner
+(settings.task_runner), reading files fans out over Dask workers in batches;
+checking the batch and writing the warehouse stay here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import time
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
-import duckdb
-from prefect import flow, task
+from prefect import Task, flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -22,27 +21,31 @@ from prefect.utilities.annotations import quote
 from flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
 from transforms import pipeline
-from transforms.intake.inbox import Received, scan
-from transforms.reports import province_years
+from transforms.intake.inbox import scan
 from transforms.validation import validate
-from transforms.validation.validate import FileResult, ReadFile, ToRead, validate_files
+from transforms.validation.validate import ReadFile, ToRead, Validated, validate_files
 
-T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
-# Connections and frames are not inputs worth hashing: no task result caching.
 # Steps that touch files retry: a network share or a busy disk fails transiently.
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Received]:
-    """Return the inbox files archived and ready to record."""
-    return pipeline.take_inbox(settings, con)
-
-
-@task(cache_policy=NO_CACHE)
-def validate_received(received: list[Received]) -> list[FileResult]:
-    """Return the validation result of every received file."""
-    return pipeline.validate_received(received)
+# Connections and frames are not inputs worth hashing: no task result caching.
+_FILE_STEP = {"retries": 2, "retry_delay_seconds": 2}
+_TASKS: dict[Callable[..., Any], Task[..., Any]] = {
+    fn: task(fn, name=name, cache_policy=NO_CACHE, **options)  # type: ignore[call-overload]
+    for fn, name, options in (
+        (pipeline.take_inbox, "take_inbox", _FILE_STEP),
+        (pipeline.read_here, "validate_received", {}),
+        (validate.check_read, "check_read", {}),
+        (pipeline.commit_batch, "commit_batch", {}),
+        (pipeline.clear_inbox, "clear_inbox", _FILE_STEP),
+        (pipeline.publish, "publish", _FILE_STEP),
+        (pipeline.write_feedback_for, "write_feedback", _FILE_STEP),
+        (pipeline.write_reports_for, "write_reports", _FILE_STEP),
+        (pipeline.replace_reparsed, "replace_reparsed", {}),
+        (pipeline.rebuild, "rebuild_marts", {}),
+    )
+}
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -51,117 +54,43 @@ def read_batch(items: list[ToRead]) -> list[ReadFile]:
     return [validate.read_to_read(item) for item in items]
 
 
-@task(cache_policy=NO_CACHE)
-def check_read(read: list[ReadFile]) -> list[FileResult]:
-    """Return the validation results of files read on workers: batch checks and coverage."""
-    return validate.check_read(read)
+def as_task(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Return the result of one pipeline step run as its Prefect task.
 
-
-@task(cache_policy=NO_CACHE)
-def replace_reparsed(
-    con: duckdb.DuckDBPyConnection, files: Any, results: list[FileResult]
-) -> set[tuple[str, int]]:
-    """Return the (district, year) keys touched by loading the new readings of archived files."""
-    return pipeline.replace_reparsed(con, files, results)
-
-
-@task(cache_policy=NO_CACHE)
-def commit_batch(
-    con: duckdb.DuckDBPyConnection,
-    received: list[Received],
-    results: list[FileResult],
-    summary: pipeline.RunSummary,
-) -> None:
-    """Record the batch and rebuild the marts; the summary is filled in place."""
-    pipeline.commit_batch(con, received, results, summary)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def clear_inbox(received: list[Received]) -> int:
-    """Return how many recorded files left the inbox."""
-    pipeline.clear_inbox(received)
-    return len(received)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
-    """Return the snapshot's path, republished unless it was already current."""
-    pipeline.publish(con, settings)
-    return str(settings.published)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def write_feedback(
-    settings: Settings,
-    received: list[Received],
-    results: list[FileResult],
-    summary: pipeline.RunSummary,
-) -> int:
-    """Return how many feedback workbooks were written for files with issues."""
-    return len(pipeline.write_feedback_for(settings, received, results, summary.submissions))
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def write_reports(
-    con: duckdb.DuckDBPyConnection, settings: Settings, pairs: list[tuple[str, int]]
-) -> float:
-    """Return the seconds spent writing the province reports of these province-years."""
-    started = time.perf_counter()
-    pipeline.write_reports_for(con, settings, pairs)
-    return time.perf_counter() - started
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def reparse_archive(con: duckdb.DuckDBPyConnection, files: Any) -> set[tuple[str, int]]:
-    """Return the (district, year) keys touched by reading the archived files again."""
-    return pipeline.reparse_archive(con, files)
-
-
-@task(cache_policy=NO_CACHE)
-def rebuild_marts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunSummary) -> None:
-    """Recompute the marts from raw and log the run."""
-    pipeline.rebuild(con, summary)
-
-
-def opaque(value: T) -> T:
-    """Return value wrapped so Prefect passes it to a task without walking its contents.
-
-    Results of hundreds of files (with their frames) and live connections are
-    costly to introspect and hold no upstream futures.
+    Inputs are passed opaque: results of hundreds of files (with their frames) and live
+    connections are costly to introspect and hold no upstream futures.
     """
-    return cast(T, quote(value))
+    wrapped = [quote(a) for a in args]
+    return cast(R, _TASKS[fn](*wrapped, **{k: quote(v) for k, v in kwargs.items()}))
 
 
-def _run_id() -> str:
-    return str(flow_run.get_id() or uuid.uuid4())
+def _reader(settings: Settings) -> pipeline.Reader:
+    """Return how this run reads and checks files: on this machine, or on Dask workers."""
+    if settings.task_runner != "dask":
+        return lambda paths, names: as_task(pipeline.read_here, paths, names)
+
+    def on_dask(paths: Sequence[Path], names: Sequence[str]) -> Validated:
+        return as_task(validate.check_read, _read_on_dask(settings, list(paths), list(names)))
+
+    return on_dask
 
 
-def _summary(flow_name: str) -> pipeline.RunSummary:
-    return pipeline.RunSummary(run_id=_run_id(), flow=flow_name, started_at=dt.datetime.now(dt.UTC))
+def _orchestration(settings: Settings) -> pipeline.Orchestration:
+    return pipeline.Orchestration(
+        step=as_task, read=_reader(settings), announce=publish_run_artifacts
+    )
+
+
+def _run(flow_name: str) -> pipeline.RunStart:
+    return pipeline.RunStart.now(str(flow_run.get_id() or uuid.uuid4()), flow_name)
 
 
 @flow(name="nightly")
 def nightly(home: str | None = None) -> dict[str, Any]:
     """Process the inbox: archive, validate, load, recompute, publish; return the run's counts."""
     settings = Settings.from_env(home)
-    summary = _summary("nightly")
-    with pipeline.writing(settings) as con:
-        db = opaque(con)
-        received = take_inbox(settings, db)
-        if settings.task_runner == "dask":
-            paths, names = [r.archive_path for r in received], [r.name for r in received]
-            results = check_read(opaque(_read_on_dask(settings, paths, names)))
-        else:
-            results = validate_received(opaque(received))
-        commit_batch(db, opaque(received), opaque(results), opaque(summary))
-        clear_inbox(opaque(received))
-        publish(db, settings)
-        publish_run_artifacts(con, summary)
-        write_feedback(settings, opaque(received), opaque(results), opaque(summary))
-        pairs = pipeline.report_pairs(con, summary.changed)
-        summary.years_recomputed = sorted({year for _, year in pairs})
-        reports_seconds = write_reports(db, settings, pairs)
-    return {**_counts(summary), "reports": len(pairs), "reports_seconds": reports_seconds}
+    summary = pipeline.nightly(settings, _run("nightly"), _orchestration(settings))
+    return summary.counts()
 
 
 @flow(name="backfill")
@@ -172,30 +101,17 @@ def backfill(
     reparse: bool = False,
     home: str | None = None,
 ) -> dict[str, Any]:
-    """Recompute the marts for a range of years; with reparse, read the archived files again.
-
-    The marts are rebuilt whole (well under a second in DuckDB at national size),
-    so they always agree with raw; `districts` narrows which files are re-read.
-    """
+    """Recompute the marts for a range of years; with reparse, read the archived files again."""
     settings = Settings.from_env(home)
-    summary = _summary("backfill")
-    with pipeline.writing(settings) as con:
-        db = opaque(con)
-        if reparse:
-            files = pipeline.archived_submissions(con, from_year, to_year, districts)
-            if settings.task_runner == "dask":
-                read = _read_on_dask(settings, *pipeline.archived_files(files))
-                results = check_read(opaque(read))
-                summary.changed = replace_reparsed(db, opaque(files), opaque(results))
-            else:
-                summary.changed = reparse_archive(db, opaque(files))
-        rebuild_marts(db, opaque(summary))
-        publish(db, settings)
-        publish_run_artifacts(con, summary)
-        summary.years_recomputed = list(range(from_year, to_year + 1))
-        pairs = province_years(con, summary.years_recomputed)
-        reports_seconds = write_reports(db, settings, pairs)
-    return {**_counts(summary), "reports": len(pairs), "reports_seconds": reports_seconds}
+    summary = pipeline.backfill(
+        settings,
+        _run("backfill"),
+        range(from_year, to_year + 1),
+        districts,
+        reparse,
+        _orchestration(settings),
+    )
+    return summary.counts()
 
 
 @flow(name="validate-inbox")
@@ -215,19 +131,7 @@ def _read_on_dask(settings: Settings, paths: list[Path], names: list[str]) -> li
         return []
     with dask_runner.started(settings) as (runner, count):
         batches = pipeline.reading_batches(settings, paths, names, count)
-        # not opaque(): Dask rebuilds Prefect's annotation wrappers wrongly on the way
+        # not quoted: Dask rebuilds Prefect's annotation wrappers wrongly on the way
         # (quote(x) arrives as quote((x,))); a batch is a short list, cheap to walk
         futures = [runner.submit(read_batch, {"items": batch}) for batch in batches]
         return [read for future in futures for read in future.result()]
-
-
-def _counts(summary: pipeline.RunSummary) -> dict[str, Any]:
-    return {
-        "run_id": summary.run_id,
-        "files_seen": len(summary.submissions),
-        "accepted": summary.count("accepted") + summary.count("superseded"),
-        "rejected": summary.count("rejected"),
-        "duplicates": summary.count("duplicate"),
-        "districts_changed": len(summary.changed),
-        "years_recomputed": summary.years_recomputed,
-    }

@@ -19,7 +19,7 @@ from transforms.validation.validate import (
     read_file,
     read_files,
     read_to_read,
-    validate_files,
+    validate_batch,
 )
 
 MARTS = (
@@ -64,13 +64,17 @@ def test_checking_files_read_elsewhere_gives_what_validate_files_gives(tmp_path)
         _bad_book().write(tmp_path / "b.xlsx"),
     ]
     items = [ToRead(p, p.name, data=p.read_bytes()) for p in paths]
-    remote = check_read([read_to_read(item) for item in items])
-    local = validate_files(paths)
+    remote_batch = check_read([read_to_read(item) for item in items])
+    local_batch = validate_batch(paths)
+    remote, local = remote_batch.results, local_batch.results
     assert [(r.path, r.file, r.info, r.issues, r.sheets) for r in remote] == [
         (r.path, r.file, r.info, r.issues, r.sheets) for r in local
     ]
-    assert remote[0].communes is not None and remote[0].communes.equals(local[0].communes)
-    assert check_read(read_files([(p, p.name) for p in paths], 1))[1].issues == local[1].issues
+    assert len(remote_batch.rows.of("communes", 0)) == 29
+    assert remote_batch.rows.communes.equals(local_batch.rows.communes)
+    assert (
+        check_read(read_files([(p, p.name) for p in paths], 1)).results[1].issues == local[1].issues
+    )
 
 
 def test_with_a_shared_folder_readers_open_archived_files_there(tmp_path):

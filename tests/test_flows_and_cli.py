@@ -70,7 +70,9 @@ def test_validate_command_prints_json_issues_and_exits_one_on_errors(tmp_path):
     assert result.exit_code == 1
     issues = json.loads(result.stdout)
     assert issues[0]["rule"] == "count_not_number"
+    assert issues[0]["cell"] == "O4"
     assert set(issues[0]) == {
+        "cell",
         "file",
         "severity",
         "sheet",

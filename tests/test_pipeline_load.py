@@ -193,12 +193,9 @@ def test_reparse_after_a_reader_fix_accepts_a_file_rejected_before(settings, mon
     assert [r[1] for r in ledger(settings)] == ["accepted", "rejected"]
 
     monkeypatch.setattr(contract, "YES", contract.YES | {"co le"})
-    with pipeline.writing(settings) as con:
-        files = pipeline.archived_submissions(con, 2023, 2023)
-        changed = pipeline.reparse_archive(con, files)
-        pipeline.rebuild(con, pipeline.RunSummary("run-2", "backfill", started_at=NOW))
-        pipeline.publish(con, settings)
-    assert changed == {("119", 2023)}
+    run = pipeline.RunStart.now("run-2", "backfill")
+    summary = pipeline.backfill(settings, run, range(2023, 2024), reparse=True)
+    assert summary.changed == {("119", 2023)}
     assert ledger(settings) == [
         ("first.xlsx", "superseded", 0),
         ("second.xlsx", "accepted", 0),
@@ -238,9 +235,7 @@ def test_backfill_after_a_ruleset_change_recomputes_the_marts(settings, monkeypa
         assert share(con) == 0
     stricter = tuple({**r, "min_safe_village_share": 0.85} for r in ruleset.load_rulesets())
     monkeypatch.setattr(warehouse, "load_rulesets", lambda: stricter)
-    with pipeline.writing(settings) as con:
-        pipeline.rebuild(con, pipeline.RunSummary("run-2", "backfill", started_at=NOW))
-        pipeline.publish(con, settings)
+    pipeline.backfill(settings, pipeline.RunStart.now("run-2", "backfill"), range(2019, 2026))
     with duckdb.connect(str(settings.published), read_only=True) as con:
         assert share(con) == 29
 

@@ -22,7 +22,7 @@ from ntm.settings import Settings
 from tests.workbooks import Book
 from transforms import pipeline
 from transforms.reports import province_years, report_paths, write_reports
-from transforms.reports.feedback import ERROR_FILL, WARNING_FILL, locate, write_feedback
+from transforms.reports.feedback import ERROR_FILL, WARNING_FILL, write_feedback
 from transforms.reports.province_data import CONDITION_VI, MODEL_TYPE_VI
 from transforms.reports.province_excel import (
     SHEET_DISTRICTS,
@@ -513,16 +513,26 @@ def test_feedback_for_xls_and_ods_originals_is_an_xlsx_with_values_at_the_same_c
 def test_feedback_can_be_fed_from_ops_validation_issues_rows(settings, con, tmp_path):
     rows = con.execute(
         "select i.severity, i.sheet, i.row, i.column_name, i.value, i.rule, i.message,"
-        " i.message_vi, s.archive_path, s.file_name"
+        " i.message_vi, i.cell, s.archive_path, s.file_name"
         " from ops.validation_issues as i join ops.submissions as s using (submission_id)"
         " where s.file_name = 'quynh-nhai-2023.xlsx'"
     ).fetchall()
-    names = ["severity", "sheet", "row", "column_name", "value", "rule", "message", "message_vi"]
-    issues = [dict(zip(names, r[:8], strict=True)) for r in rows]
-    archived = Path(rows[0][8])
+    names = [
+        "severity",
+        "sheet",
+        "row",
+        "column_name",
+        "value",
+        "rule",
+        "message",
+        "message_vi",
+        "cell",
+    ]
+    issues = [dict(zip(names, r[:9], strict=True)) for r in rows]
+    archived = Path(rows[0][9])
     if not archived.is_absolute():
         archived = settings.home / archived
-    out = write_feedback(issues, archived, tmp_path / "fb.xlsx", file_name=rows[0][9])
+    out = write_feedback(issues, archived, tmp_path / "fb.xlsx", file_name=rows[0][10])
     wb = openpyxl.load_workbook(out)
     assert wb["Danh sách lỗi"]["A1"].value.startswith("Phản hồi cho tệp quynh-nhai-2023.xlsx")
     ws = wb["Xã"]
@@ -564,9 +574,15 @@ def test_an_unreadable_original_still_gets_its_list_of_issues(tmp_path):
     assert rules == ["file_unreadable", "feedback_copy_unavailable"]
 
 
-def test_locate_prefers_the_duplicate_column_holding_the_reported_value():
-    rows = [["Mã xã", "Cháy nổ", "Cháy nổ"], ["14170", 1, "ba"]]
-    issue = type(
-        "I", (), {"row": 2, "column": "Cháy nổ", "value": "ba", "rule": "count_not_number"}
-    )
-    assert locate(rows, issue) == (1, 2)  # type: ignore[arg-type]
+def test_an_issue_in_a_repeated_column_names_the_cell_the_reader_took(tmp_path):
+    book = Book()
+    book.headers.append("Cháy nổ")  # written twice: the first one is read, the copy ignored
+    book.rows[0]["fires"] = "ba"
+    original = book.write(tmp_path / "twice.xlsx")
+    result = validate_file(original)
+    bad = next(i for i in result.issues if i.rule == "count_not_number")
+    duplicate = next(i for i in result.issues if i.rule == "column_duplicate")
+    assert bad.cell == "O4" and bad.row == 4
+    assert duplicate.cell is not None and duplicate.cell.endswith("3") and duplicate.cell != "O3"
+    wb = openpyxl.load_workbook(write_feedback(result, original, tmp_path / "fb.xlsx"))
+    assert set(_comments(wb["Xã"])) == {"O4", duplicate.cell}

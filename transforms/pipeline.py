@@ -1,18 +1,23 @@
-"""The pipeline's steps as plain functions; the Prefect flows wire them together.
+"""The pipeline's steps as plain functions, and the one sequence each run follows.
 
-A run holds the writer lock from taking the inbox to publishing, writes the
-warehouse in one transaction, and only then lets files leave the inbox, so a
-run killed at any point leaves the warehouse as before and every file either
-still in the inbox or recorded.
+`nightly` and `backfill` below are the runs, step by step; the Prefect flows
+call the same functions with each step run as a task (`Orchestration`), tests
+and crash drills call them as they are. A run holds the writer lock from taking
+the inbox to publishing, writes the warehouse in one transaction, and only then
+lets files leave the inbox, so a run killed at any point leaves the warehouse as
+before and every file either still in the inbox or recorded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, Protocol, TypeVar
 
 import duckdb
 import pandas as pd
@@ -22,33 +27,99 @@ from transforms.intake.inbox import Received, archive, scan
 from transforms.intake.lock import writer_lock
 from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
-from transforms.reports import write_reports
+from transforms.reports import province_years, write_reports
 from transforms.reports.feedback import write_feedback
-from transforms.validation.validate import FileResult, ToRead, validate_files
+from transforms.validation.validate import FileResult, ToRead, Validated, validate_batch
 from transforms.warehouse.connection import connect
 from transforms.warehouse.duck import insert_frame, table_names, transaction
-from transforms.warehouse.ledger import BatchOutcome, known_files, record_batch, reparse
+from transforms.warehouse.ledger import known_files, record_batch, reparse
 from transforms.warehouse.ledger import withdraw as withdraw_submission
 from transforms.warehouse.runner import build_models, built_from_other_reference, changes_since
 from transforms.warehouse.scope import Scope, affected_scope, affected_years
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-@dataclass
+
+@dataclass(frozen=True)
+class RunStart:
+    run_id: str
+    flow: str
+    started_at: dt.datetime
+
+    @classmethod
+    def now(cls, run_id: str, flow: str) -> RunStart:
+        """Return a run starting now."""
+        return cls(run_id, flow, dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True)
 class RunSummary:
+    """What a run did, as recorded in ops.runs, and what it wrote beside the warehouse."""
+
     run_id: str
     flow: str
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     status: str = "running"
     submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    changed: set[tuple[str, int]] = field(default_factory=set)
-    years_recomputed: list[int] = field(default_factory=list)
+    changed: frozenset[tuple[str, int]] = frozenset()
+    years_recomputed: tuple[int, ...] = ()
+    reports: tuple[Path, ...] = ()
+    reports_seconds: float = 0.0  # timed apart: the benchmark reports it on its own
 
     def count(self, status: str) -> int:
         """Return how many files of the run ended with this status."""
         if self.submissions.empty:
             return 0
         return int((self.submissions["status"] == status).sum())
+
+    def counts(self) -> dict[str, object]:
+        """Return the run's figures as plain values (the flows' return value)."""
+        return {
+            "run_id": self.run_id,
+            "files_seen": len(self.submissions),
+            "accepted": self.count("accepted") + self.count("superseded"),
+            "rejected": self.count("rejected"),
+            "duplicates": self.count("duplicate"),
+            "districts_changed": len(self.changed),
+            "years_recomputed": list(self.years_recomputed),
+            "reports": len(self.reports),
+            "reports_seconds": self.reports_seconds,
+        }
+
+
+class Step(Protocol):
+    """Runs one step of a sequence: as a plain call, or as an orchestrator's task."""
+
+    def __call__(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+
+def call(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Return fn(*args, **kwargs): a step run as a plain function."""
+    return fn(*args, **kwargs)
+
+
+# Reads and checks files (archive paths, names as received): here, or on other machines.
+Reader = Callable[[Sequence[Path], Sequence[str]], "Validated"]
+
+
+def read_here(paths: Sequence[Path], names: Sequence[str]) -> Validated:
+    """Return the files validated on this machine (a process pool for large batches)."""
+    return validate_batch(paths, names)
+
+
+@dataclass(frozen=True)
+class Orchestration:
+    """How a sequence runs its steps; the defaults are plain calls on this machine."""
+
+    step: Step = call
+    read: Reader = read_here
+    # told what a run recorded, before it writes feedback and reports (Prefect artifacts)
+    announce: Callable[[duckdb.DuckDBPyConnection, RunSummary], None] = lambda con, s: None
+
+
+PLAIN = Orchestration()
 
 
 @contextlib.contextmanager
@@ -104,11 +175,6 @@ def remove_leftovers(settings: Settings) -> list[Path]:
     return found
 
 
-def validate_received(received: Sequence[Received]) -> list[FileResult]:
-    """Return the validation of every received file, read from its archived copy."""
-    return validate_files([r.archive_path for r in received], [r.name for r in received])
-
-
 def reading_batches(
     settings: Settings, paths: Sequence[Path], names: Sequence[str], count: int
 ) -> list[list[ToRead]]:
@@ -132,19 +198,31 @@ def _to_read(settings: Settings, path: Path, name: str) -> ToRead:
 def commit_batch(
     con: duckdb.DuckDBPyConnection,
     received: Sequence[Received],
-    results: Sequence[FileResult],
-    summary: RunSummary,
-) -> BatchOutcome:
-    """Record the batch, rebuild the marts and log the run, all in one transaction."""
+    validated: Validated,
+    run: RunStart,
+) -> RunSummary:
+    """Record the batch, rebuild the marts and log the run, all in one transaction; return
+    the run's summary."""
     with transaction(con):
-        outcome = record_batch(con, received, results, summary.run_id)
+        outcome = record_batch(con, received, validated, run.run_id)
         recompute(con, outcome.changed)
-        summary.finished_at = dt.datetime.now(dt.UTC)
-        summary.status = "completed"
-        summary.submissions = outcome.submissions
-        summary.changed = outcome.changed
+        summary = _completed(run, outcome.submissions, outcome.changed)
         record_run(con, summary)
-    return outcome
+    return summary
+
+
+def _completed(
+    run: RunStart, submissions: pd.DataFrame, changed: set[tuple[str, int]]
+) -> RunSummary:
+    return RunSummary(
+        run_id=run.run_id,
+        flow=run.flow,
+        started_at=run.started_at,
+        finished_at=dt.datetime.now(dt.UTC),
+        status="completed",
+        submissions=submissions,
+        changed=frozenset(changed),
+    )
 
 
 def recompute(con: duckdb.DuckDBPyConnection, changed: set[tuple[str, int]]) -> None:
@@ -275,24 +353,18 @@ def archived_submissions(
     ).df()
 
 
-def reparse_archive(con: duckdb.DuckDBPyConnection, files: pd.DataFrame) -> set[tuple[str, int]]:
-    """Read archived files again and replace what was loaded from them, in one transaction."""
-    results = validate_files(*archived_files(files))
-    return replace_reparsed(con, files, results)
-
-
 def archived_files(files: pd.DataFrame) -> tuple[list[Path], list[str]]:
     """Return the archive paths and original names of archived submissions."""
     return [Path(p) for p in files["archive_path"]], [str(n) for n in files["file_name"]]
 
 
 def replace_reparsed(
-    con: duckdb.DuckDBPyConnection, files: pd.DataFrame, results: Sequence[FileResult]
+    con: duckdb.DuckDBPyConnection, files: pd.DataFrame, validated: Validated
 ) -> set[tuple[str, int]]:
     """Replace what was loaded from archived files by their new results, in one transaction;
     return the (district, year) keys touched."""
     with transaction(con):
-        return reparse(con, [int(i) for i in files["submission_id"]], results)
+        return reparse(con, [int(i) for i in files["submission_id"]], validated)
 
 
 def report_pairs(
@@ -316,7 +388,7 @@ def report_pairs(
 def write_reports_for(
     con: duckdb.DuckDBPyConnection, settings: Settings, pairs: Sequence[tuple[str, int]]
 ) -> list[Path]:
-    """Write the province reports (Excel and HTML) of these province-years."""
+    """Return the province reports (Excel and HTML) written for these province-years."""
     return write_reports(con, settings.reports, pairs)
 
 
@@ -353,24 +425,75 @@ def withdraw(
     return old, in_force
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
-    """Recompute every mart from raw and log the run, in one transaction."""
+def rebuild(
+    con: duckdb.DuckDBPyConnection, run: RunStart, changed: set[tuple[str, int]]
+) -> RunSummary:
+    """Recompute every mart from raw and log the run, in one transaction; return its summary."""
     with transaction(con):
         build_models(con)
-        summary.finished_at = dt.datetime.now(dt.UTC)
-        summary.status = "completed"
+        summary = _completed(run, pd.DataFrame(), changed)
         record_run(con, summary)
+    return summary
+
+
+def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> RunSummary:
+    """Process the inbox end to end: take, validate, record and recompute, publish, write
+    feedback and reports; return what the run did."""
+    step = how.step
+    with writing(settings) as con:
+        received = step(take_inbox, settings, con)
+        validated = how.read([r.archive_path for r in received], [r.name for r in received])
+        summary = step(commit_batch, con, received, validated, run)
+        step(clear_inbox, received)
+        step(publish, con, settings)
+        how.announce(con, summary)
+        step(write_feedback_for, settings, received, validated.results, summary.submissions)
+        pairs = report_pairs(con, set(summary.changed))
+        started = time.perf_counter()
+        reports = step(write_reports_for, con, settings, pairs)
+    return dataclasses.replace(
+        summary,
+        years_recomputed=tuple(sorted({year for _, year in pairs})),
+        reports=tuple(reports),
+        reports_seconds=time.perf_counter() - started,
+    )
+
+
+def backfill(
+    settings: Settings,
+    run: RunStart,
+    years: range,
+    districts: Sequence[str] | None = None,
+    reparse: bool = False,
+    how: Orchestration = PLAIN,
+) -> RunSummary:
+    """Recompute the marts from raw (with reparse, read the archived files of these years
+    again first), publish and write the years' reports; return what the run did.
+
+    The marts are rebuilt whole (well under a second in DuckDB at national size), so
+    they always agree with raw; `districts` narrows which files are re-read.
+    """
+    step = how.step
+    with writing(settings) as con:
+        changed: set[tuple[str, int]] = set()
+        if reparse:
+            files = archived_submissions(con, years.start, years.stop - 1, districts)
+            validated = how.read(*archived_files(files))
+            changed = step(replace_reparsed, con, files, validated)
+        summary = step(rebuild, con, run, changed)
+        step(publish, con, settings)
+        how.announce(con, summary)
+        pairs = province_years(con, list(years))
+        started = time.perf_counter()
+        reports = step(write_reports_for, con, settings, pairs)
+    return dataclasses.replace(
+        summary,
+        years_recomputed=tuple(years),
+        reports=tuple(reports),
+        reports_seconds=time.perf_counter() - started,
+    )
 
 
 def run_once(settings: Settings, run_id: str, flow: str = "nightly") -> RunSummary:
     """Process the inbox end to end without an orchestrator (tests, crash drills)."""
-    summary = RunSummary(run_id=run_id, flow=flow, started_at=dt.datetime.now(dt.UTC))
-    with writing(settings) as con:
-        received = take_inbox(settings, con)
-        results = validate_received(received)
-        commit_batch(con, received, results, summary)
-        clear_inbox(received)
-        publish(con, settings)
-        write_feedback_for(settings, received, results, summary.submissions)
-        write_reports_for(con, settings, report_pairs(con, summary.changed))
-    return summary
+    return nightly(settings, RunStart.now(run_id, flow))

@@ -21,13 +21,8 @@ from typing import Any
 import python_calamine as pc
 
 from transforms.atomic import replace_atomically
-from transforms.workbook.names import normalise
-from transforms.workbook.reader import (
-    MAX_SHEET_ROWS,
-    check_before_opening,
-    column_letter,
-    is_blank,
-)
+from transforms.workbook.columns import parse_ref
+from transforms.workbook.guard import MAX_SHEET_ROWS, check_before_opening
 from transforms.workbook.writer import Cell, SheetData, write_workbook
 
 ISSUES_SHEET = "Danh sách lỗi"
@@ -46,11 +41,6 @@ ISSUE_HEADERS = (
 ERROR_FILL = "#FFC7CE"
 WARNING_FILL = "#FFEB9C"
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo"}
-# Issues about the header row itself: the cell to mark is the header, not a value under it.
-_HEADER_RULES = frozenset(
-    {"column_unknown", "column_duplicate", "column_missing", "header_missing"}
-)
-_LETTERS = re.compile(r"[A-Z]{1,3}")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MAX_COLUMN_WIDTH = 50.0
 
@@ -67,6 +57,7 @@ class IssueRow:
     rule: str
     message: str
     message_vi: str
+    cell: str | None = None  # "D7", as the reader found it; None: the sheet or the file
 
 
 def _get(item: Any, *names: str) -> Any:
@@ -113,6 +104,7 @@ def issue_rows(result_like: Any) -> list[IssueRow]:
                 rule=str(_get(item, "rule") or ""),
                 message=str(_get(item, "message") or ""),
                 message_vi=str(_get(item, "message_vi") or ""),
+                cell=_opt_text(_get(item, "cell")),
             )
         )
     return out
@@ -173,63 +165,6 @@ def read_original(path: Path) -> list[OriginalSheet]:
     return sheets
 
 
-# --- finding the cell of an issue ----------------------------------------------------------
-
-
-def _matches(cell: Cell, header: str) -> bool:
-    if not isinstance(cell, str):
-        return False
-    return cell.strip() == header.strip() or normalise(cell) == normalise(header)
-
-
-def _same_value(cell: Cell, value: str | None) -> bool:
-    if value is None:
-        return False
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    return str(cell).strip() == value.strip()
-
-
-def locate(rows: Sequence[Sequence[Cell]], issue: IssueRow) -> tuple[int, int] | None:
-    """Return the zero-based (row, col) of the cell an issue is about, or None.
-
-    The column header is looked up in the sheet: first in the rows above the
-    issue's row (a table's header row), then in its own row (a header-row
-    problem, or a label such as 'Mã huyện' whose value sits to its right).
-    """
-    if issue.row is None or issue.row < 1:
-        return None
-    r = issue.row - 1
-    row = rows[r] if r < len(rows) else []
-    header = issue.column
-    if header:
-        for above in range(min(r, len(rows)) - 1, -1, -1):
-            hits = [j for j, v in enumerate(rows[above]) if _matches(v, header)]
-            if hits:
-                for j in hits:
-                    if j < len(row) and _same_value(row[j], issue.value):
-                        return r, j
-                return r, hits[0]
-        hits = [j for j, v in enumerate(row) if _matches(v, header)]
-        if hits:
-            if issue.rule in _HEADER_RULES:
-                return r, hits[-1]
-            label = hits[0]
-            filled = [j for j in range(label + 1, len(row)) if not is_blank(row[j])]
-            return r, filled[0] if filled else label + 1
-        if _LETTERS.fullmatch(header):
-            return r, _column_index(header)
-    filled = [j for j, v in enumerate(row) if not is_blank(v)]
-    return r, filled[0] if filled else 0
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
-
-
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -270,15 +205,11 @@ def feedback_sheets(
     list_name = _sheet_name(ISSUES_SHEET, taken)
     by_sheet = {s.name: s for s in originals}
     placed: dict[str, dict[tuple[int, int], list[IssueRow]]] = {}
-    cells: list[str | None] = []
     for issue in issues:
         sheet = by_sheet.get(issue.sheet or "")
-        at = locate(sheet.rows, issue) if sheet is not None and not sheet.note else None
-        if sheet is None or at is None:
-            cells.append(None)
-            continue
-        placed.setdefault(sheet.name, {}).setdefault(at, []).append(issue)
-        cells.append(f"{column_letter(at[1])}{at[0] + 1}")
+        at = parse_ref(issue.cell) if issue.cell else None
+        if sheet is not None and not sheet.note and at is not None:
+            placed.setdefault(sheet.name, {}).setdefault(at, []).append(issue)
     errors = sum(i.severity == "error" for i in issues)
     warnings = len(issues) - errors
     listing: list[list[Cell]] = [
@@ -289,13 +220,13 @@ def feedback_sheets(
         ],
         list(ISSUE_HEADERS),
     ]
-    for n, (issue, cell) in enumerate(zip(issues, cells, strict=True), start=1):
+    for n, issue in enumerate(issues, start=1):
         listing.append(
             [
                 n,
                 SEVERITY_VI.get(issue.severity, issue.severity),
                 issue.sheet,
-                cell,
+                issue.cell,
                 issue.row,
                 issue.column,
                 issue.value,

@@ -288,6 +288,8 @@ class Issue:
     rule: str
     message: str
     message_vi: str
+    # the cell the issue is about ("D7"); None when it is about a sheet or the file
+    cell: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Return the issue as a plain dict (JSON output, DataFrames)."""
@@ -311,6 +313,7 @@ def make_issue(
     column: str | None = None,
     value: object = None,
     detail: object = "",
+    cell: str | None = None,
 ) -> Issue:
     """Return the issue for a rule code, with both messages filled in."""
     spec = RULES[rule]
@@ -332,4 +335,5 @@ def make_issue(
         rule=rule,
         message=spec.en.format(**fields),
         message_vi=spec.vi.format(**fields),
+        cell=cell,
     )

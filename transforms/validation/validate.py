@@ -59,6 +59,10 @@ class BatchRows:
         part = frame[frame["file_index"] == index]
         return part.drop(columns=list(CONTEXT_DTYPES)).reset_index(drop=True)
 
+    def empty(self) -> BatchRows:
+        """Return a batch with the same columns and no rows."""
+        return BatchRows(self.communes.iloc[0:0], self.models.iloc[0:0])
+
 
 @dataclass
 class FileResult:
@@ -68,18 +72,6 @@ class FileResult:
     info: SubmissionInfo | None = None
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> name as written
-    batch: BatchRows | None = None  # the rows of the batch this file was validated in
-    index: int = -1  # this file's file_index in that batch
-
-    @property
-    def communes(self) -> pd.DataFrame | None:
-        """Return the typed commune rows of an accepted file (excel_row + contract columns)."""
-        return self.batch.of("communes", self.index) if self.accepted and self.batch else None
-
-    @property
-    def models(self) -> pd.DataFrame | None:
-        """Return the typed model rows of an accepted file."""
-        return self.batch.of("models", self.index) if self.accepted and self.batch else None
 
     @property
     def errors(self) -> list[Issue]:
@@ -95,6 +87,15 @@ class FileResult:
     def accepted(self) -> bool:
         """Return True when the file can be loaded: readable and without error."""
         return self.readable and not self.errors
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Files checked together: one result per file, in order, and the typed rows of all of
+    them, each row tagged with its file's position in `results` (file_index)."""
+
+    results: list[FileResult]
+    rows: BatchRows
 
 
 def validate_file(path: Path, name: str | None = None) -> FileResult:
@@ -194,7 +195,14 @@ def _read_item(item: tuple[Path, str]) -> ReadFile:
 def validate_files(
     paths: Sequence[Path], names: Sequence[str] | None = None, workers: int | None = None
 ) -> list[FileResult]:
-    """Return one result per workbook, every problem of every file reported.
+    """Return one result per workbook, every problem of every file reported."""
+    return validate_batch(paths, names, workers).results
+
+
+def validate_batch(
+    paths: Sequence[Path], names: Sequence[str] | None = None, workers: int | None = None
+) -> Validated:
+    """Return the results and typed rows of workbooks validated together.
 
     Files are read in parallel (`workers`, default: one per core) and their rows
     checked together in one pandera call per sheet.
@@ -204,11 +212,11 @@ def validate_files(
     return check_read(read_files(items, workers or os.cpu_count() or 1))
 
 
-def check_read(read: Sequence[ReadFile]) -> list[FileResult]:
+def check_read(read: Sequence[ReadFile]) -> Validated:
     """Return the results of files read (in any process): batch checks, coverage, sorted issues.
 
     The rows of every file are checked in one pandera call per sheet; the results
-    are completed in place and returned in the order read.
+    come in the order read, with the typed rows of the batch.
     """
     results = [result for result, _ in read]
     tables: dict[str, list[ParsedTable | None]] = {
@@ -224,13 +232,10 @@ def check_read(read: Sequence[ReadFile]) -> list[FileResult]:
     for result, parsed in zip(results, tables["communes"], strict=True):
         if parsed is not None and result.info is not None:
             result.issues.extend(_check_coverage(result, parsed))
-    rows = BatchRows(frames["communes"], frames["models"])
-    for i, result in enumerate(results):
+    for result in results:
         rank = {None: 0, result.sheets.get("communes"): 2, result.sheets.get("models"): 3}
         result.issues.sort(key=lambda issue: (rank.get(issue.sheet, 1), issue.row or 0))
-        if tables["communes"][i] is not None and tables["models"][i] is not None:
-            result.batch, result.index = rows, i
-    return results
+    return Validated(results, BatchRows(frames["communes"], frames["models"]))
 
 
 def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
@@ -251,6 +256,7 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
                 column=entry.label,
                 value=entry.value,
                 detail=detail,
+                cell=entry.cell,
             )
         )
 
@@ -390,6 +396,7 @@ def _issue_for(
         column=table.headers.get(key, key),
         value=value,
         detail=detail,
+        cell=table.cell_ref(failure.excel_row, key),
     )
 
 
@@ -433,6 +440,7 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
                     column=parsed.headers["commune_name"],
                     value=name,
                     detail=found[0],
+                    cell=parsed.cell_ref(int(str(row)), "commune_name"),
                 )
             )
     return out

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 from schemas.communes import CommuneRowsClean
 from schemas.models import ModelRowsClean
 from transforms.intake.inbox import Received
-from transforms.validation.validate import CONTEXT_DTYPES, BatchRows, FileResult
+from transforms.validation.validate import CONTEXT_DTYPES, FileResult, Validated
 from transforms.warehouse.duck import insert_frame
 
 SUBMISSION_COLUMNS = [
@@ -56,16 +56,16 @@ def known_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def record_batch(
     con: duckdb.DuckDBPyConnection,
     received: Sequence[Received],
-    results: Sequence[FileResult],
+    validated: Validated,
     run_id: str,
 ) -> BatchOutcome:
     """Record every file of a batch (inside the caller's transaction); return what changed."""
     seen = set(known_files(con)["sha256"])
     ids = iter(_next_ids(con, len(received)))
     rows: list[dict[str, object]] = []
-    loaded: list[tuple[int, FileResult]] = []
+    loaded: dict[int, int] = {}  # file_index -> submission_id, duplicates left out
     changed: set[tuple[str, int]] = set()
-    for rec, res in zip(received, results, strict=True):
+    for index, (rec, res) in enumerate(zip(received, validated.results, strict=True)):
         sid = next(ids)
         duplicate = rec.sha256 in seen
         seen.add(rec.sha256)
@@ -81,7 +81,7 @@ def record_batch(
             row.update(status="duplicate", error_count=0, warning_count=0)
         else:
             row.update(_verdict(res))
-            loaded.append((sid, res))
+            loaded[index] = sid
             if res.info is not None:
                 # a rejected file changes its district's submission status too
                 changed.add((res.info.district_code, res.info.year))
@@ -89,7 +89,7 @@ def record_batch(
     submissions = pd.DataFrame(rows).reindex(columns=SUBMISSION_COLUMNS)
     submissions["year"] = submissions["year"].astype("Int64")
     insert_frame(con, "ops.submissions", submissions)
-    _insert_contents(con, loaded)
+    _insert_contents(con, validated, loaded)
     settle_in_force(con)
     # report the statuses as settled: a file superseded within its own batch says so
     final = con.execute(
@@ -116,28 +116,27 @@ def _verdict(res: FileResult) -> dict[str, object]:
 
 
 def _insert_contents(
-    con: duckdb.DuckDBPyConnection, loaded: Sequence[tuple[int, FileResult]]
+    con: duckdb.DuckDBPyConnection, validated: Validated, loaded: dict[int, int]
 ) -> None:
-    """Insert the issues of every file and the raw rows of the accepted ones."""
+    """Insert the issues of the loaded files (file_index -> submission_id) and the raw rows
+    of the accepted ones."""
     issues = []
-    accepted: dict[int, dict[int, int]] = {}  # id(batch) -> file_index -> submission_id
-    batches: dict[int, BatchRows] = {}
-    for sid, res in loaded:
+    accepted: dict[int, int] = {}
+    for index, sid in loaded.items():
+        res = validated.results[index]
         if res.issues:
             frame = pd.DataFrame([x.as_dict() for x in res.issues]).drop(columns=["file"])
             issues.append(frame.rename(columns={"column": "column_name"}).assign(submission_id=sid))
-        if res.accepted and res.batch is not None:
-            batches[id(res.batch)] = res.batch
-            accepted.setdefault(id(res.batch), {})[res.index] = sid
+        if res.accepted:
+            accepted[index] = sid
     if issues:
         insert_frame(con, "ops.validation_issues", pd.concat(issues, ignore_index=True))
-    for key, ids in accepted.items():
-        batch = batches[key]
+    if accepted:
         for table, frame, schema in (
-            ("raw.communes", batch.communes, CommuneRowsClean),
-            ("raw.models", batch.models, ModelRowsClean),
+            ("raw.communes", validated.rows.communes, CommuneRowsClean),
+            ("raw.models", validated.rows.models, ModelRowsClean),
         ):
-            insert_frame(con, table, _raw_rows(frame, ids, schema))
+            insert_frame(con, table, _raw_rows(frame, accepted, schema))
 
 
 def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
@@ -169,7 +168,7 @@ def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def reparse(
-    con: duckdb.DuckDBPyConnection, submission_ids: Sequence[int], results: Sequence[FileResult]
+    con: duckdb.DuckDBPyConnection, submission_ids: Sequence[int], validated: Validated
 ) -> set[tuple[str, int]]:
     """Replace what earlier runs read from these archived files with a fresh reading.
 
@@ -197,7 +196,7 @@ def reparse(
     verdicts = pd.DataFrame(
         [
             {"submission_id": sid, **_verdict(res)}
-            for sid, res in zip(submission_ids, results, strict=True)
+            for sid, res in zip(submission_ids, validated.results, strict=True)
         ]
     )
     verdicts["year"] = verdicts["year"].astype("Int64")
@@ -215,9 +214,9 @@ def reparse(
         ).fetchall()
     finally:
         con.unregister("_verdicts")
-    _insert_contents(con, list(zip(submission_ids, results, strict=True)))
+    _insert_contents(con, validated, dict(enumerate(submission_ids)))
     settle_in_force(con)
-    after = {(r.info.district_code, r.info.year) for r in results if r.info is not None}
+    after = {(r.info.district_code, r.info.year) for r in validated.results if r.info is not None}
     return {(str(d), int(y)) for d, y in before} | after
 
 

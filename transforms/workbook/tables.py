@@ -33,6 +33,11 @@ class ParsedTable:
     records: list[dict[str, object]]
     issues: list[Issue]
     headers: dict[str, str]  # column key -> header as written (or the contract label)
+    table: RawTable  # where each column is, for the cell of an issue found later
+
+    def cell_ref(self, row: int, key: str) -> str | None:
+        """Return the reference of a column's cell in an Excel row, None when it is absent."""
+        return self.table.cell_ref(row, key)
 
 
 def typed_frame(
@@ -81,6 +86,7 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
                 column=headers[key],
                 value=value,
                 detail=detail,
+                cell=table.cell_ref(row, key),
             )
         )
 
@@ -134,7 +140,7 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
 
     if spec.key == "communes":
         issues.extend(_check_totals(table, total_rows, records, headers, file))
-    return ParsedTable(records, issues, headers)
+    return ParsedTable(records, issues, headers, table)
 
 
 def _parse_cell(col: c.Column, raw: object, tick: bool, report_year: int | None) -> cells.Parsed:
@@ -180,6 +186,7 @@ def _check_totals(
                         column=headers[key],
                         value=raw,
                         detail=f"sum {column_sum}",
+                        cell=table.cell_ref(r, key),
                     )
                 )
     return out
