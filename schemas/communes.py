@@ -9,6 +9,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.common import clean_schema, in_submitted_district, known_commune
+from transforms.workbook import contract as c
 
 Count = Series[pd.Int64Dtype]
 Flag = Series[pd.BooleanDtype]
@@ -49,9 +50,9 @@ class CommuneRows(pa.DataFrameModel):
     fires: Count = _count()
     villages_total: Count = pa.Field(nullable=True, ge=1)
     villages_safe: Count = _count()
-    police_rating: Text = pa.Field(nullable=True, isin=["excellent", "good", "completed", "failed"])
+    police_rating: Text = pa.Field(nullable=True, isin=[key for key, _ in c.POLICE_RATINGS])
     police_disciplined: Count = _count()
-    movement_rating: Text = pa.Field(nullable=True, isin=["excellent", "fair", "average", "weak"])
+    movement_rating: Text = pa.Field(nullable=True, isin=[key for key, _ in c.MOVEMENT_RATINGS])
     security_teams: Count = _count()
     mediation_teams: Count = _count()
     fire_teams: Count = _count()

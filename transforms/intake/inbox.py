@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from transforms.atomic import replace_atomically
+
 _TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
 
 
@@ -80,10 +82,6 @@ def archive(incoming: Incoming, archive_dir: Path) -> Received:
     suffix = incoming.path.suffix.lower()[:8]
     target = archive_dir / digest[:2] / f"{digest}{suffix}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(incoming.path, tmp)
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        with replace_atomically(target, durable=True) as tmp:
+            shutil.copyfile(incoming.path, tmp)
     return Received(incoming, digest, target)

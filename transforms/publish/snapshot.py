@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import duckdb
 
+from transforms.atomic import replace_atomically
 from transforms.publish.text_twins import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
 from transforms.warehouse.duck import column_names, table_names
 from transforms.warehouse.quoting import quote_ident, quote_literal
+from transforms.warehouse.runner import model_of
 from transforms.warehouse.scope import Scope
 
 PUBLISHED_SCHEMAS = ("ref", "ops", "marts")
@@ -39,15 +40,15 @@ def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
     for table in marts:
         # the snapshot's text twins are its own addition
         twins = [c for c in theirs[table] if not c.endswith(TEXT_TWIN_SUFFIX)]
-        if ours[table] != twins or "year" not in ours[table]:
-            return False  # the models changed shape: copy everything
+        if ours[table] != twins or not model_of(f"marts.{table}").keys:
+            return False  # the models changed shape, or one is always rebuilt: copy everything
     for schema in ("ref", "ops"):  # small: replaced whole
         for table in table_names(con, schema):
             source = f"{quote_ident(schema)}.{quote_ident(table)}"
             con.execute(f"create or replace table snapshot.{source} as from {source}")
     for table in marts:
         source = f"marts.{quote_ident(table)}"
-        has_province = "province_code" in ours[table]
+        has_province = model_of(f"marts.{table}").by_province
         rows = scope.sql_condition(has_province)
         params = scope.sql_parameters(has_province)
         con.execute(f"delete from snapshot.{source} where {rows}", params)  # noqa: S608
@@ -66,29 +67,24 @@ def publish_snapshot(
     one and only the scope's rows of the marts are replaced (the caller knows, from
     ops.marts_builds, that nothing else changed since that snapshot).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     version = f"(storage_version {quote_literal(SNAPSHOT_STORAGE_VERSION)})"
-    fresh = f"attach {quote_literal(str(tmp))} as snapshot {version}"
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
     incremental = scope is not None and target.exists()
-    if incremental:
-        shutil.copyfile(target, tmp)
-        con.execute(f"attach {quote_literal(str(tmp))} as snapshot")
-    else:
-        con.execute(fresh)
-    try:
-        if incremental and not _update_scope(con, scope or Scope(())):
-            con.execute("detach snapshot")
-            tmp.unlink()
+    with replace_atomically(target, durable=True) as tmp:
+        fresh = f"attach {quote_literal(str(tmp))} as snapshot {version}"
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        if incremental:
+            shutil.copyfile(target, tmp)
+            con.execute(f"attach {quote_literal(str(tmp))} as snapshot")
+        else:
             con.execute(fresh)
-            _copy_all(con)
-        elif not incremental:
-            _copy_all(con)
-    finally:
-        con.execute("detach snapshot")
-    with tmp.open("rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+        try:
+            if incremental and not _update_scope(con, scope or Scope(())):
+                con.execute("detach snapshot")
+                tmp.unlink()
+                con.execute(fresh)
+                _copy_all(con)
+            elif not incremental:
+                _copy_all(con)
+        finally:
+            con.execute("detach snapshot")
     return target

@@ -12,6 +12,7 @@ import duckdb
 
 from transforms.warehouse.duck import column_names
 from transforms.warehouse.quoting import quote_ident, quote_literal
+from transforms.warehouse.runner import model_of
 from transforms.warehouse.scope import Scope
 
 TEXT_TWIN_SUFFIX = "_text"
@@ -78,12 +79,11 @@ def refresh_text_twins(
     """Recompute the text twins of the scope's rows (after they were replaced)."""
     catalog, schema = _split_schema(schema_prefix)
     qualified = ".".join(quote_ident(p) for p in (catalog, schema) if p is not None)
-    columns = column_names(con, schema, catalog)
-    with_province = {t for t, cols in columns.items() if "province_code" in cols}
     for table, column in list_columns(con, schema_prefix):
         twin = quote_ident(column + TEXT_TWIN_SUFFIX)
-        rows = scope.sql_condition(table in with_province)
-        params = scope.sql_parameters(table in with_province)
+        by_province = model_of(f"marts.{table}").by_province
+        rows = scope.sql_condition(by_province)
+        params = scope.sql_parameters(by_province)
         con.execute(
             f"update {qualified}.{quote_ident(table)} set {twin} ="  # noqa: S608
             f" array_to_string({quote_ident(column)}, {quote_literal(TEXT_TWIN_SEPARATOR)})"

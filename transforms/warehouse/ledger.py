@@ -20,6 +20,7 @@ from schemas.models import ModelRowsClean
 from transforms.intake.inbox import Received
 from transforms.validation.validate import CONTEXT_DTYPES, FileResult, Validated
 from transforms.warehouse.duck import insert_frame
+from transforms.warehouse.runner import settle_in_force
 
 SUBMISSION_COLUMNS = [
     "submission_id",
@@ -137,34 +138,6 @@ def _insert_contents(
             ("raw.models", validated.rows.models, ModelRowsClean),
         ):
             insert_frame(con, table, _raw_rows(frame, accepted, schema))
-
-
-def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
-    """Make the latest valid submission of each district and year the one in force.
-
-    Valid means accepted or superseded (not rejected, duplicate or withdrawn);
-    "latest" is the received order, which submission ids follow.
-    """
-    con.execute(
-        """
-        update ops.submissions as s
-        set status = case when s.submission_id = latest.submission_id
-                          then 'accepted' else 'superseded' end,
-            status_changed_at = ?
-        from (
-            select district_code, year, max(submission_id) as submission_id
-            from ops.submissions
-            where status in ('accepted', 'superseded')
-            group by district_code, year
-        ) as latest
-        where s.status in ('accepted', 'superseded')
-          and s.district_code = latest.district_code
-          and s.year = latest.year
-          and s.status <> case when s.submission_id = latest.submission_id
-                               then 'accepted' else 'superseded' end
-        """,
-        [dt.datetime.now(dt.UTC)],
-    ).fetchall()  # DuckDB 2 wants every result consumed before the next statement
 
 
 def reparse(

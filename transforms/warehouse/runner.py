@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
 import duckdb
 
-from transforms.warehouse.duck import column_names, table_names
+from transforms.warehouse.duck import table_names
 from transforms.warehouse.scope import Scope
 
 _SQL = resources.files("sql")
 _MIGRATIONS = "migrations"
-# models of this folder are views: they rename and cast, and cost nothing to keep current
-VIEW_LAYER = "staging"
+_MATERIALISED = ("view", "table")
+_KEYS = ("year", "province")
 
 
 def _read(path: str) -> str:
@@ -48,10 +50,45 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+@dataclass(frozen=True)
+class Model:
+    """One line of sql/models.txt: a model file and how it is built."""
+
+    path: str  # e.g. marts/commune_assessment.sql
+    materialised: str  # "view" or "table"
+    keys: tuple[str, ...]  # what a scoped rebuild filters on: (), ("year",), ("year", "province")
+
+    @property
+    def relation(self) -> str:
+        """Return the relation the model builds: sql/marts/x.sql -> marts.x."""
+        return model_relation(self.path)
+
+    @property
+    def by_province(self) -> bool:
+        """Return whether a scoped rebuild keeps the rows of provinces out of scope."""
+        return "province" in self.keys
+
+
+@cache
+def models() -> tuple[Model, ...]:
+    """Return the models of sql/models.txt, in build order, as the file states them."""
+    out = []
+    for number, line in enumerate(_read("models.txt").splitlines(), start=1):
+        text = line.split("#", 1)[0].replace(",", " ").split()
+        if not text:
+            continue
+        path, materialised, *keys = text
+        if materialised not in _MATERIALISED or any(k not in _KEYS for k in keys):
+            raise ValueError(f"sql/models.txt line {number}: cannot read {line.strip()!r}")
+        if materialised == "view" and keys:
+            raise ValueError(f"sql/models.txt line {number}: a view is never rebuilt in part")
+        out.append(Model(path, materialised, tuple(keys)))
+    return tuple(out)
+
+
 def model_paths() -> list[str]:
     """Return the model files listed in sql/models.txt, in build order."""
-    lines = _read("models.txt").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    return [m.path for m in models()]
 
 
 def model_relation(path: str) -> str:
@@ -60,37 +97,36 @@ def model_relation(path: str) -> str:
     return f"{folder}.{file.removesuffix('.sql')}"
 
 
+def model_of(relation: str) -> Model:
+    """Return the model that builds a relation (such as marts.commune_assessment)."""
+    return next(m for m in models() if m.relation == relation)
+
+
 def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> list[str]:
     """Rebuild the models in order; return the relations built.
 
-    Staging models are views (renames and casts: nothing to store). With a
-    `scope`, every model that has a `year` column is recomputed for the scope's
-    rows only (its other rows are kept), and the rest in full. The caller passes
-    every year and province a change can reach (see scope.affected_scope); a test
-    checks the result equals a full rebuild.
+    Each model is built as sql/models.txt states: views are replaced; with a
+    `scope`, a table with keys is recomputed for the scope's rows only (its other
+    rows are kept), a table not built yet or without keys in full. The caller
+    passes every year and province a change can reach (see scope.affected_scope);
+    a test checks the result equals a full rebuild.
     """
     built = []
-    # a scoped build only touches models that exist already: their columns, read once
     existing = {
-        f"{schema}.{table}": columns
+        f"{schema}.{table}"
         for schema in ("intermediate", "marts")
-        for table, columns in column_names(con, schema).items()
+        for table in table_names(con, schema)
     }
-    for path in model_paths():
-        relation = model_relation(path)
-        sql = _read(path)
+    for model in models():
+        relation, sql = model.relation, _read(model.path)
         # relation and SQL come from our own files, never from user input
-        if path.startswith(f"{VIEW_LAYER}/"):
-            schema, name = relation.split(".")
-            if name in table_names(con, schema):  # a warehouse from before staging were views
-                con.execute(f"drop table {relation}")
-            con.execute(f"create or replace view {relation} as {sql}")
-        elif scope is None or "year" not in existing.get(relation, []):
+        if model.materialised == "view":
+            create_view(con, model, sql)
+        elif scope is None or not model.keys or relation not in existing:
             con.execute(f"create or replace table {relation} as {sql}")
         else:
-            has_province = "province_code" in existing[relation]
-            rows = scope.sql_condition(has_province)
-            params = scope.sql_parameters(has_province)
+            rows = scope.sql_condition(model.by_province)
+            params = scope.sql_parameters(model.by_province)
             delete = f"delete from {relation} where {rows}"  # noqa: S608 (names: our files)
             insert = f"insert into {relation} by name select * from ({sql}) where {rows}"  # noqa: S608
             con.execute(delete, params)
@@ -106,6 +142,26 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
         ],
     )
     return built
+
+
+def create_view(con: duckdb.DuckDBPyConnection, model: Model, sql: str | None = None) -> None:
+    """Create or replace a view model (dropping a table of that name left by old releases)."""
+    schema, name = model.relation.split(".")
+    if name in table_names(con, schema):  # a warehouse from before staging were views
+        con.execute(f"drop table {model.relation}")
+    con.execute(f"create or replace view {model.relation} as {sql or _read(model.path)}")
+
+
+def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Write into the ledger which submission is in force, as the in-force model decides.
+
+    The rule (the latest valid file of a district and year) is the model
+    staging/stg_submissions_in_force.sql; ops/settle_in_force.sql marks its choice
+    `accepted` and the other valid files `superseded`.
+    """
+    create_view(con, model_of("staging.stg_submissions"))
+    create_view(con, model_of("staging.stg_submissions_in_force"))
+    con.execute(_read("ops/settle_in_force.sql")).fetchall()
 
 
 def built_from_other_reference(con: duckdb.DuckDBPyConnection) -> bool:

@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from transforms.reference.registry import load_registry
+from transforms.reference.ruleset import last_covered_year
 from transforms.workbook.contract import COMMUNES, FIRST_YEAR, INFO, MODELS, Column
 from transforms.workbook.writer import Cell, SheetData, Validation, write_workbook
 
-# The last year the 2021-2025 ruleset covers; a template for a later year would
-# produce a workbook the validator rejects.
-LAST_YEAR = 2025
 MODEL_ROWS = 200
 YES_NO = ("Có", "Không")
 _TITLE_ROW = 0
@@ -74,10 +72,11 @@ def template_sheets(district_code: str, year: int) -> list[SheetData]:
             f"unknown district code {district_code!r}: expected a 3-digit GSO district code "
             "such as '119' (Huyện Thuận Châu)"
         )
-    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
+    # a template for a year no ruleset covers would give a workbook the validator rejects
+    last = last_covered_year()
+    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= last:
         raise ValueError(
-            f"report year {year!r} is outside {FIRST_YEAR}..{LAST_YEAR}, "
-            "the years the 2021-2025 ruleset covers"
+            f"report year {year!r} is outside {FIRST_YEAR}..{last}, the years the rulesets cover"
         )
     district_name, province_code = registry.district_by_code[district_code]
     communes = registry.communes_of(district_code)
