@@ -33,7 +33,7 @@ from transforms.warehouse import duck
 from transforms.warehouse import ledger as load
 from transforms.publish import parquet as parquet_export
 from transforms import pipeline
-from transforms.publish import snapshot as publish
+from transforms import atomic
 from transforms.warehouse import runner as sqlrunner
 
 home, point = pathlib.Path(sys.argv[1]), sys.argv[2]
@@ -58,8 +58,9 @@ if point == "archiving":  # the second file's bytes copied, not yet renamed into
     kill_on(shutil, "copyfile", 2, after=True)
 elif point == "mid-load":  # ledger and issues inserted, raw rows not yet: in the transaction
     kill_on(load, "insert_frame", 3)
-elif point == "mid-transform":  # two models rebuilt, the third being read
-    kill_on(sqlrunner, "_read", 4)
+elif point == "mid-transform":  # models being rebuilt: models.txt and the three files the
+    # in-force settle reads come first, then each model's file in build order
+    kill_on(sqlrunner, "_read", 14)
 elif point == "after-commit":  # committed, files still in the inbox
     kill_on(pipeline, "clear_inbox", 1)
 elif point == "publishing":  # the new snapshot written aside, not yet swapped in
@@ -68,8 +69,8 @@ elif point == "publishing":  # the new snapshot written aside, not yet swapped i
         if pathlib.Path(dst) == Settings(home=home).published:
             die()
         return real_replace(src, dst, *args, **kwargs)
-    publish.os = type(sys)("os_for_publish")
-    publish.os.__dict__.update(os.__dict__, replace=replace)
+    atomic.os = type(sys)("os_for_atomic")
+    atomic.os.__dict__.update(os.__dict__, replace=replace)
 elif point == "exporting":  # snapshot swapped in, the second Parquet file just written
     kill_on(parquet_export, "_write", 2, after=True)
 pipeline.run_once(Settings(home=home, settle_seconds=0), "crashing-run")

@@ -366,10 +366,14 @@ QUOTERS = {"quote_ident", "quote_literal"}
 LIBRARY_METHODS = {"filter", "format", "join", "get", "read", "replace", "sql", "query", "execute"}
 # Interpolations that are constants by construction but not provably so from the
 # syntax alone: (file, function, expression) -> why it is not user input.
+RUNNER = "transforms/warehouse/runner.py"
 ALLOWED = {
-    ("transforms/sqlrunner.py", "build_models", "relation"): "from our own sql/ file names",
-    ("transforms/sqlrunner.py", "build_models", "_read(path)"): "our own sql/ file",
-    ("transforms/sqlrunner.py", "migrate", "sql"): "our own migration files",
+    (RUNNER, "build_models", "model.relation"): "from our own sql/models.txt",
+    (RUNNER, "build_models", "_read(model.path)"): "our own sql/ file",
+    (RUNNER, "migrate", "sql"): "our own migration files",
+    (RUNNER, "create_view", "model.relation"): "from our own sql/models.txt",
+    (RUNNER, "create_view", "sql or _read(model.path)"): "our own sql/ file",
+    (RUNNER, "settle_in_force", "_read('ops/settle_in_force.sql')"): "our own sql/ file",
 }
 
 

@@ -118,7 +118,8 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
         for table in table_names(con, schema)
     }
     for model in models():
-        relation, sql = model.relation, _read(model.path)
+        relation = model.relation
+        sql = _read(model.path)
         # relation and SQL come from our own files, never from user input
         if model.materialised == "view":
             create_view(con, model, sql)
