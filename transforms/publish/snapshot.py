@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.atomic import replace_atomically
+from transforms.publish.dictionary import comment_marts
 from transforms.publish.text_twins import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
 from transforms.warehouse.duck import column_names, table_names
 from transforms.warehouse.quoting import quote_ident, quote_literal
@@ -85,6 +86,7 @@ def publish_snapshot(
                 _copy_all(con)
             elif not incremental:
                 _copy_all(con)
+            comment_marts(con, "snapshot")  # `create table ... as` copies no comments
         finally:
             con.execute("detach snapshot")
     return target

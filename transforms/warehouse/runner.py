@@ -9,6 +9,7 @@ from importlib.resources.abc import Traversable
 
 import duckdb
 
+from transforms.publish.dictionary import comment_marts
 from transforms.warehouse.duck import table_names
 from transforms.warehouse.scope import Scope
 
@@ -133,6 +134,7 @@ def build_models(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> 
             con.execute(delete, params)
             con.execute(insert, params)
         built.append(relation)
+    comment_marts(con)  # `create or replace` drops comments: the dictionary, again
     con.execute(
         "insert into ops.marts_builds (build_id, built_at, years, province_codes, reference)"
         " values (nextval('ops.marts_build_ids'), now(), ?, ?,"
