@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= ERROR
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean dictionary
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# docs/data-dictionary.md from sql/dictionary.toml (a test fails when it is stale)
+dictionary: $(STAMP)
+	$(BIN)/python -m transforms.dictionary_page docs/data-dictionary.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,19 +1,23 @@
-"""The data dictionary (sql/dictionary.toml): complete, and in the warehouse and the snapshot
-as COMMENT ON."""
+"""The data dictionary (sql/dictionary.toml): complete, in the warehouse and the snapshot as
+COMMENT ON, and rendered into docs/data-dictionary.md."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from transforms.publish import dictionary as dictionary_module
 from transforms.publish.dictionary import comment_marts, load_dictionary, problems
+from transforms.dictionary_page import render_page
 from transforms.publish.snapshot import publish_snapshot
 from transforms.warehouse.scope import Scope
 from transforms.warehouse.runner import build_models
 from tests.bi_snapshot import build_bi_warehouse
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +133,9 @@ def test_comments_are_quoted_whatever_the_text(built):
     database = built.execute("select current_database()").fetchone()[0]
     assert comments(built, database)["commune_flags.level"] == text
     comment_marts(built)
+
+
+def test_the_committed_dictionary_page_is_current():
+    assert PAGE.read_text(encoding="utf-8") == render_page(), (
+        "docs/data-dictionary.md is stale: run `make dictionary`"
+    )

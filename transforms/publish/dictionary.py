@@ -1,9 +1,10 @@
 """The data dictionary of the marts, kept in sql/dictionary.toml.
 
-Written as `COMMENT ON` in the working warehouse (after every build of the models) and in
-the published snapshot (which `create table ... as` copies without comments), so BI tools
-show what a column means. `problems` says where the dictionary and the marts disagree (a
-test keeps it empty).
+One source for three readers: `COMMENT ON` in the working warehouse (after every build of
+the models) and in the published snapshot (which `create table ... as` copies without
+comments), so BI tools show what a column means; and docs/data-dictionary.md, rendered by
+`python -m transforms.dictionary_page`. `problems` says where the dictionary and the
+marts disagree (a test keeps it empty).
 """
 
 from __future__ import annotations
@@ -128,3 +129,40 @@ def problems(
                 found.append(f"marts.{table}{where}: the meaning must be one non-empty line")
     return found
 
+
+def render_markdown(
+    columns: Mapping[str, list[tuple[str, str]]],
+    dictionary: Mapping[str, MartEntry] | None = None,
+) -> str:
+    """Return the dictionary page: `columns` gives each published mart's (column, type) in
+    table order (the snapshot's, text twins included)."""
+    entries = load_dictionary() if dictionary is None else dictionary
+    out = [
+        "# Data dictionary: the marts",
+        "",
+        "<!-- Generated from sql/dictionary.toml by `make dictionary`; edit that file, not"
+        " this page. -->",
+        "",
+        "What every mart and column of the published snapshot (`published/ntm.duckdb`) means."
+        " The same lines are written into the snapshot as `COMMENT ON`, so BI tools show them"
+        " as table and column descriptions. Rules refer to the criterion 19.2 spec"
+        " (`criterion-19-2.md`, ruleset 2021-2025); codes are zero-padded text, shares are"
+        " fractions 0..1, counts are integers. Columns marked *snapshot only* are text twins"
+        " of list columns, added for BI tools that cannot read lists.",
+        "",
+    ]
+    out += [f"- [`marts.{name}`](#marts{name})" for name in columns]
+    for name, typed in columns.items():
+        entry = entries[name]
+        out += ["", f"## marts.{name}", "", entry.description, ""]
+        out += ["| column | type | meaning |", "|---|---|---|"]
+        for column, data_type in typed:
+            meaning = entry.meanings(snapshot=True).get(column, "")
+            if column in entry.snapshot_columns:
+                meaning = f"*snapshot only.* {meaning}"
+            out.append(f"| `{column}` | {data_type} | {_cell(meaning)} |")
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
