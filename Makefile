@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= ERROR
 
-.PHONY: setup demo test lint bench clean dictionary
+.PHONY: setup demo test lint bench clean dictionary bi-check
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
@@ -34,6 +34,12 @@ bench: $(STAMP)
 # docs/data-dictionary.md from sql/dictionary.toml (a test fails when it is stale)
 dictionary: $(STAMP)
 	$(BIN)/python -m transforms.dictionary_page docs/data-dictionary.md
+
+# Not CI: installs Apache Superset in its own .bi-venv (minutes, needs the package index)
+# and has it open the demo snapshot read only; see README "Connecting a BI tool".
+bi-check: $(STAMP)
+	@test -f data/published/ntm.duckdb || $(MAKE) demo
+	$(PYTHON) scripts/bi_check.py data/published/ntm.duckdb --python $(PYTHON)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
