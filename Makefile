@@ -33,7 +33,7 @@ bench: $(STAMP)
 
 # docs/data-dictionary.md from sql/dictionary.toml (a test fails when it is stale)
 dictionary: $(STAMP)
-	$(BIN)/python -m transforms.dictionary_page docs/data-dictionary.md
+	$(BIN)/python -m transforms.publish.dictionary_page docs/data-dictionary.md
 
 # Not CI: installs Apache Superset in its own .bi-venv (minutes, needs the package index)
 # and has it open the demo snapshot read only; see README "Connecting a BI tool".

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from ntm.transforms.dictionary import load_dictionary
+from transforms.publish.dictionary import load_dictionary
 from tests.bi_snapshot import YEARS, publish_bi_snapshot
 
 MARTS = (

@@ -11,7 +11,7 @@ import pytest
 
 from transforms.publish import dictionary as dictionary_module
 from transforms.publish.dictionary import comment_marts, load_dictionary, problems
-from transforms.dictionary_page import render_page
+from transforms.publish.dictionary_page import render_page
 from transforms.publish.snapshot import publish_snapshot
 from transforms.warehouse.scope import Scope
 from transforms.warehouse.runner import build_models

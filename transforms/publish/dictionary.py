@@ -3,7 +3,7 @@
 One source for three readers: `COMMENT ON` in the working warehouse (after every build of
 the models) and in the published snapshot (which `create table ... as` copies without
 comments), so BI tools show what a column means; and docs/data-dictionary.md, rendered by
-`python -m transforms.dictionary_page`. `problems` says where the dictionary and the
+`python -m transforms.publish.dictionary_page`. `problems` says where the dictionary and the
 marts disagree (a test keeps it empty).
 """
 

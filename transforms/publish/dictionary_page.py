@@ -4,7 +4,7 @@ The page lists the columns and types of the published marts, so it publishes the
 an empty warehouse (the models fix the columns, not the data) and reads the snapshot's
 catalogue. `--check` exits 1 when the committed page is not current.
 
-    python -m transforms.dictionary_page [PAGE] [--check]
+    python -m transforms.publish.dictionary_page [PAGE] [--check]
 """
 
 from __future__ import annotations
