@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.publish.snapshot import publish_snapshot
 from tests.warehouse_fixtures import Inputs, commune, communes_of, warehouse
+from transforms.publish.snapshot import publish_snapshot
 
 # Sơn La (14), Thuận Châu (119): 29 registry communes
 DISTRICT = "119"

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from transforms.publish.dictionary import load_dictionary
 from tests.bi_snapshot import YEARS, publish_bi_snapshot
+from transforms.publish.dictionary import load_dictionary
 
 MARTS = (
     "commune_assessment",

@@ -9,13 +9,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.bi_snapshot import build_bi_warehouse
 from transforms.publish import dictionary as dictionary_module
 from transforms.publish.dictionary import comment_marts, load_dictionary, problems
 from transforms.publish.dictionary_page import render_page
 from transforms.publish.snapshot import publish_snapshot
-from transforms.warehouse.scope import Scope
 from transforms.warehouse.runner import build_models
-from tests.bi_snapshot import build_bi_warehouse
+from transforms.warehouse.scope import Scope
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 

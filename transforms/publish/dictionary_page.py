@@ -18,8 +18,8 @@ import duckdb
 
 from transforms.publish.dictionary import MARTS_SCHEMA, render_markdown
 from transforms.publish.snapshot import publish_snapshot
-from transforms.warehouse.runner import build_models
 from transforms.warehouse.connection import connect
+from transforms.warehouse.runner import build_models
 
 PAGE = Path("docs") / "data-dictionary.md"
 
