@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
-from prefect import Task, flow, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
-from transforms import pipeline
+from transforms import pipeline, progress
 from transforms.intake.inbox import scan
 from transforms.validation import validate
 from transforms.validation.validate import ReadFile, ToRead, Validated, validate_files
@@ -81,6 +81,12 @@ def _orchestration(settings: Settings) -> pipeline.Orchestration:
     )
 
 
+def _log_progress(event: progress.Event) -> None:
+    """Log a stage as a plain line when it ends (the nightly run has no terminal to draw on)."""
+    if event.total is not None and event.done == event.total:
+        get_run_logger().info("%s: %d of %d done", event.stage, event.done, event.total)
+
+
 def _run(flow_name: str) -> pipeline.RunStart:
     return pipeline.RunStart.now(str(flow_run.get_id() or uuid.uuid4()), flow_name)
 
@@ -89,7 +95,8 @@ def _run(flow_name: str) -> pipeline.RunStart:
 def nightly(home: str | None = None) -> dict[str, Any]:
     """Process the inbox: archive, validate, load, recompute, publish; return the run's counts."""
     settings = Settings.from_env(home)
-    summary = pipeline.nightly(settings, _run("nightly"), _orchestration(settings))
+    with progress.listening(_log_progress):
+        summary = pipeline.nightly(settings, _run("nightly"), _orchestration(settings))
     return summary.counts()
 
 
@@ -103,14 +110,15 @@ def backfill(
 ) -> dict[str, Any]:
     """Recompute the marts for a range of years; with reparse, read the archived files again."""
     settings = Settings.from_env(home)
-    summary = pipeline.backfill(
-        settings,
-        _run("backfill"),
-        range(from_year, to_year + 1),
-        districts,
-        reparse,
-        _orchestration(settings),
-    )
+    with progress.listening(_log_progress):
+        summary = pipeline.backfill(
+            settings,
+            _run("backfill"),
+            range(from_year, to_year + 1),
+            districts,
+            reparse,
+            _orchestration(settings),
+        )
     return summary.counts()
 
 

@@ -195,6 +195,59 @@ def _busy_means_exit() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
+STAGE_LABELS = {
+    "inbox": "Taking the inbox",
+    "reading": "Reading and checking files",
+    "recording": "Recording, recomputing the marts",
+    "recomputing": "Recomputing the marts",
+    "publishing": "Publishing the snapshot",
+    "feedback": "Writing feedback workbooks",
+    "reports": "Writing province reports",
+}
+
+
+@contextlib.contextmanager
+def _showing_progress() -> Iterator[None]:
+    """Show the run's stages as they go: bars on a terminal, a line per stage otherwise."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from transforms import progress
+
+    if not console.is_terminal:
+
+        def plain(event: progress.Event) -> None:
+            if event.total is not None and event.done == event.total:
+                label = STAGE_LABELS.get(event.stage, event.stage)
+                console.print(f"{label}: {event.done} of {event.total} done")
+
+        with progress.listening(plain):
+            yield
+        return
+    columns = (
+        TextColumn("{task.description:<34}"),
+        BarColumn(bar_width=20),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bars:
+        shown: dict[str, Any] = {}
+
+        def show(event: progress.Event) -> None:
+            if event.stage not in shown:
+                label = STAGE_LABELS.get(event.stage, event.stage)
+                shown[event.stage] = bars.add_task(label, total=event.total)
+            bars.update(shown[event.stage], completed=event.done, total=event.total)
+
+        with progress.listening(show):
+            yield
+
+
 def _where(settings: Settings) -> str:
     if settings.task_runner == "local":
         return "on this machine"
@@ -222,7 +275,8 @@ def run(
     """Process the inbox now (what the nightly schedule runs)."""
     _choose_runner(runner, dask_address, dask_workers)
     settings = Settings.from_env(home)
-    with console.status(f"Reading, validating and loading the inbox ({_where(settings)})..."):
+    console.print(f"Processing {settings.inbox} ({_where(settings)})")
+    with _showing_progress():
         counts = _start("nightly", home=str(settings.home))
     _print_run(settings, counts)
 
@@ -248,7 +302,8 @@ def backfill(
     _choose_runner(runner, dask_address, dask_workers)
     settings = Settings.from_env(home)
     districts = [pad_code(d, 3) or d for d in district] if district else None
-    with console.status(f"Recomputing {from_year}-{to_year}..."):
+    console.print(f"Recomputing {from_year}-{to_year} ({_where(settings)})")
+    with _showing_progress():
         counts = _start(
             "backfill",
             from_year=from_year,
@@ -278,7 +333,8 @@ def demo(home: HomeOption = None) -> None:
             files.append(write_plan(plan, settings.inbox))
             bar.advance(task)
     console.print(f"{len(files)} demo workbooks written to {settings.inbox}")
-    with console.status("Running the nightly flow (starts a local Prefect server)..."):
+    console.print("Running the nightly flow (a local Prefect server starts first, 15-25 s)")
+    with _showing_progress():
         counts = _start("nightly", home=str(settings.home))
     _print_run(settings, counts)
 

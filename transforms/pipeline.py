@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from ntm.settings import Settings
+from transforms import progress
 from transforms.intake.inbox import Received, archive, scan
 from transforms.intake.lock import writer_lock
 from transforms.publish.parquet import update_parquet
@@ -441,16 +442,22 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     feedback and reports; return what the run did."""
     step = how.step
     with writing(settings) as con:
-        received = step(take_inbox, settings, con)
-        validated = how.read([r.archive_path for r in received], [r.name for r in received])
-        summary = step(commit_batch, con, received, validated, run)
-        step(clear_inbox, received)
-        step(publish, con, settings)
+        with progress.stage("inbox"):
+            received = step(take_inbox, settings, con)
+        with progress.stage("reading", len(received)):
+            validated = how.read([r.archive_path for r in received], [r.name for r in received])
+        with progress.stage("recording"):
+            summary = step(commit_batch, con, received, validated, run)
+            step(clear_inbox, received)
+        with progress.stage("publishing"):
+            step(publish, con, settings)
         how.announce(con, summary)
-        step(write_feedback_for, settings, received, validated.results, summary.submissions)
+        with progress.stage("feedback"):
+            step(write_feedback_for, settings, received, validated.results, summary.submissions)
         pairs = report_pairs(con, set(summary.changed))
         started = time.perf_counter()
-        reports = step(write_reports_for, con, settings, pairs)
+        with progress.stage("reports", len(pairs)):
+            reports = step(write_reports_for, con, settings, pairs)
     return dataclasses.replace(
         summary,
         years_recomputed=tuple(sorted({year for _, year in pairs})),
@@ -478,14 +485,19 @@ def backfill(
         changed: set[tuple[str, int]] = set()
         if reparse:
             files = archived_submissions(con, years.start, years.stop - 1, districts)
-            validated = how.read(*archived_files(files))
-            changed = step(replace_reparsed, con, files, validated)
-        summary = step(rebuild, con, run, changed)
-        step(publish, con, settings)
+            with progress.stage("reading", len(files)):
+                validated = how.read(*archived_files(files))
+            with progress.stage("recording"):
+                changed = step(replace_reparsed, con, files, validated)
+        with progress.stage("recomputing"):
+            summary = step(rebuild, con, run, changed)
+        with progress.stage("publishing"):
+            step(publish, con, settings)
         how.announce(con, summary)
         pairs = province_years(con, list(years))
         started = time.perf_counter()
-        reports = step(write_reports_for, con, settings, pairs)
+        with progress.stage("reports", len(pairs)):
+            reports = step(write_reports_for, con, settings, pairs)
     return dataclasses.replace(
         summary,
         years_recomputed=tuple(years),
