@@ -126,8 +126,10 @@ def child(op: str, home: Path) -> None:
 
 def measure(op: str, home: Path, env: dict[str, str]) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, str(HERE / "run.py"), "_child", op, str(home)],
-        env={**env, "PYTHONPATH": str(HERE.parent)},
+        # run as a module from the project root: `bench` imports by its name, like every package
+        [sys.executable, "-m", "bench.run", "_child", op, str(home)],
+        cwd=HERE.parent,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
