@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= ERROR
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench registry clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Rebuild rulesets/registry/ (registry versions) from vietnam-provinces releases.
+registry: $(STAMP)
+	$(BIN)/python scripts/build_registry.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
