@@ -7,9 +7,9 @@ import unicodedata
 
 import pytest
 
-from ntm.transforms import registry_versions as rv
-from ntm.transforms.names import normalise
-from ntm.transforms.registry import load_registry
+from transforms.reference import versions as rv
+from transforms.reference.registry import load_registry
+from transforms.workbook.names import normalise
 
 SPEC_COUNTS = {
     "2020-02": ("2020-02-25", 63, 707, 10_767),

@@ -23,8 +23,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from ntm.transforms.names import normalise
-from ntm.transforms.registry import Registry
+from transforms.reference.registry import Registry
+from transforms.workbook.names import normalise
 
 COMMUNE_TYPES = ("Xã", "Phường", "Thị trấn")
 DISTRICT_TYPES = ("Huyện", "Quận", "Thị xã", "Thành phố")
@@ -110,7 +110,7 @@ class RegistryVersion:
 
 
 def _folder() -> Any:
-    return resources.files("ntm.rulesets").joinpath("registry")
+    return resources.files("rulesets").joinpath("registry")
 
 
 @cache
