@@ -4,18 +4,39 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from tests.workbooks import Book, rules
-from transforms.validation.validate import validate_file, validate_files
+from transforms.validation.validate import Validated, validate_batch, validate_file, validate_files
 from transforms.workbook import contract as c
 from transforms.workbook.names import normalise
 
 
-def check(book: Book, tmp_path: Path, name: str = "book.xlsx"):
-    return validate_file(book.write(tmp_path / name))
+@dataclass
+class Checked:
+    """One file's result, with its typed rows when accepted (what the loader receives)."""
+
+    validated: Validated
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.validated.results[0], name)
+
+    @property
+    def communes(self) -> pd.DataFrame | None:
+        return self.validated.rows.of("communes", 0) if self.accepted else None
+
+    @property
+    def models(self) -> pd.DataFrame | None:
+        return self.validated.rows.of("models", 0) if self.accepted else None
+
+
+def check(book: Book, tmp_path: Path, name: str = "book.xlsx") -> Any:
+    return Checked(validate_batch([book.write(tmp_path / name)]))
 
 
 def only_error(result, rule: str):
