@@ -278,3 +278,38 @@ def choose_version(
         )
 
     return VersionChoice(max(fits, key=rank).version, tried, fits)
+
+
+# --- look-ups across versions (validation of a batch of files) -------------------
+
+ANY_VERSION = "*"  # the key of a row whose file has no version (its info could not be read)
+
+
+def latest_version() -> str:
+    """Return the latest version (the one ref.provinces, ref.districts, ref.communes hold)."""
+    return _schedule()[-1][0]
+
+
+@cache
+def commune_districts(version: str) -> Mapping[str, str]:
+    """Return commune_code -> district_code in a version; for ANY_VERSION, a code of any
+    version (with the district of the latest one that has it)."""
+    if version != ANY_VERSION:
+        by_code = load_versions()[version].registry.commune_by_code
+        return MappingProxyType({code: d for code, (_, d) in by_code.items()})
+    out: dict[str, str] = {}
+    for name in load_versions():  # oldest first: the latest one's district wins
+        out.update(commune_districts(name))
+    return MappingProxyType(out)
+
+
+def later_candidates(version: str, year: int) -> tuple[str, ...]:
+    """Return the candidates of the year after `version`, oldest first."""
+    tried = candidates(year)
+    return tried[tried.index(version) + 1 :] if version in tried else ()
+
+
+def versions_with_district(district_code: str, names: Iterable[str]) -> tuple[str, ...]:
+    """Return those of the named versions in which the district exists, in the given order."""
+    versions = load_versions()
+    return tuple(v for v in names if district_code in versions[v].registry.district_by_code)
