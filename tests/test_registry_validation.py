@@ -136,3 +136,46 @@ def test_files_of_several_versions_in_one_batch_are_each_judged_by_their_own(tmp
         ("commune_unknown", "16051"),
         ("model_commune_unknown", "16051"),
     }
+
+
+def test_reparse_accepts_a_historical_file_rejected_before_and_keeps_both_verdicts(
+    tmp_path, monkeypatch
+):
+    import os
+    import time
+
+    import duckdb
+
+    from ntm.settings import Settings
+    from transforms import pipeline
+
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    path = Book(district=HAU_LOC, year=2021, registry_version="2021-02").write(
+        settings.inbox / "hau-loc-2021.xlsx"
+    )
+    t = time.time() - 60
+    os.utime(path, (t, t))
+    # before registry versions, every file was checked against 2025-01 alone
+    with monkeypatch.context() as m:
+        m.setattr(rv, "candidates", lambda year: ("2025-01",))
+        pipeline.run_once(settings, "run-1")
+    run = pipeline.RunStart.now("run-2", "backfill")
+    pipeline.backfill(settings, run, range(2021, 2022), reparse=True)
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        assert con.execute(
+            "select status, registry_version, error_count from ops.submissions"
+        ).fetchall() == [("accepted", "2021-02", 0)]
+        verdicts = con.execute(
+            "select run_id, verdict, registry_version, list_contains(error_rules,"
+            " 'commune_unknown') from ops.submission_verdicts order by verdict_id"
+        ).fetchall()
+        assert verdicts == [
+            ("run-1", "rejected", "2025-01", True),
+            ("run-2", "accepted", "2021-02", False),
+        ]
+        expected = con.execute(
+            "select communes_expected from marts.district_summary"
+            " where district_code = ? and year = 2021",
+            [HAU_LOC],
+        ).fetchall()
+        assert expected == [(23,)]

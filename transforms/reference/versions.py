@@ -120,6 +120,11 @@ def _meta() -> dict[str, Any]:
     return meta
 
 
+def load_versions_file_sha256() -> str:
+    """Return the SHA-256 of the registry data file, as versions.json records it."""
+    return str(_meta()["file_sha256"])
+
+
 @cache
 def _schedule() -> tuple[tuple[str, date], ...]:
     """Return (version, in force from), oldest first: versions.json alone, no unit data."""
