@@ -179,3 +179,67 @@ def test_reparse_accepts_a_historical_file_rejected_before_and_keeps_both_verdic
             [HAU_LOC],
         ).fetchall()
         assert expected == [(23,)]
+
+
+def _template_codes(path: Path) -> list[str]:
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(path)["Xã"].iter_rows(values_only=True))
+    return [str(r[0]) for r in rows[2:]]
+
+
+def test_the_template_lists_the_communes_of_the_years_version(tmp_path):
+    from transforms.workbook.template import write_template
+
+    def listed(version: str) -> list[str]:
+        return [c for c, _ in rv.load_versions()[version].registry.communes_by_district[HAU_LOC]]
+
+    assert _template_codes(write_template(HAU_LOC, 2021, tmp_path / "a.xlsx")) == listed("2021-02")
+    assert _template_codes(write_template(HAU_LOC, 2024, tmp_path / "b.xlsx")) == listed("2025-01")
+    chosen = write_template(HAU_LOC, 2024, tmp_path / "c.xlsx", "2023-05")
+    assert _template_codes(chosen) == listed("2023-05") and len(listed("2023-05")) == 23
+    # a district gone in 2025: the latest candidate in which it exists
+    gone = write_template("405", 2025, tmp_path / "d.xlsx")
+    assert _template_codes(gone) == [
+        c for c, _ in rv.load_versions()["2023-05"].registry.communes_by_district["405"]
+    ]
+
+
+def test_ntm_template_takes_registry_and_refuses_a_version_not_of_the_year(tmp_path):
+    from typer.testing import CliRunner
+
+    from ntm.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "t.xlsx"
+    ok = runner.invoke(
+        app,
+        [
+            "template",
+            "--district",
+            HAU_LOC,
+            "--year",
+            "2022",
+            "--registry",
+            "2025-01",
+            "-o",
+            str(out),
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "registry 2025-01" in ok.output and len(_template_codes(out)) == 22
+    bad = runner.invoke(
+        app,
+        [
+            "template",
+            "--district",
+            HAU_LOC,
+            "--year",
+            "2024",
+            "--registry",
+            "2020-02",
+            "-o",
+            str(out),
+        ],
+    )
+    assert bad.exit_code == 2 and "2023-05, 2025-01" in bad.output
