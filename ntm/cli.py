@@ -107,8 +107,9 @@ def validate(
 def _print_issues(results: list[Any]) -> None:
     for r in results:
         verdict = "[green]accepted[/green]" if r.accepted else "[red]rejected[/red]"
+        against = f" against registry {r.registry_version}" if r.registry_version else ""
         console.print(
-            f"[bold]{r.file}[/bold]: {verdict}, {len(r.errors)} error(s), "
+            f"[bold]{r.file}[/bold]: {verdict}{against}, {len(r.errors)} error(s), "
             f"{len(r.warnings)} warning(s)"
         )
         if not r.issues:

@@ -332,3 +332,28 @@ def test_every_relation_and_column_of_warehouse_md_exists():
     )
     assert [r["n"] for r in counts] == [10767, 10603, 10598, 10051]
     assert rows(con, "select count(*) as n from ref.communes") == [{"n": 10051}]
+
+
+def test_successions_compose_along_the_chain_of_versions():
+    lines = (
+        succ.Succession("2023-05", TUY_LOC, "2025-01", PHONG_LOC, True),
+        succ.Succession("2023-05", PHONG_LOC, "2025-01", PHONG_LOC, False),
+    )
+    frame = succ.predecessors(lines)
+    mine = frame[(frame.registry_version == "2025-01") & (frame.commune_code == PHONG_LOC)]
+    by_version = {
+        v: sorted(zip(g.previous_code, g.whole, strict=True))
+        for v, g in mine.groupby("previous_version")
+    }
+    # 16039 and 16042 kept code and name from 2020-02 to 2023-05: the lines reach back
+    assert by_version["2021-02"] == [(TUY_LOC, True), (PHONG_LOC, False)]
+    assert by_version["2020-02"] == by_version["2021-02"]
+    assert by_version["2025-01"] == [(PHONG_LOC, True)]
+    # without a line, a commune renamed under its code has no known predecessor
+    bare = succ.predecessors(())
+    row = bare[
+        (bare.registry_version == "2025-01")
+        & (bare.commune_code == PHONG_LOC)
+        & (bare.previous_version == "2023-05")
+    ]
+    assert row.previous_code.isna().all() and len(row) == 1

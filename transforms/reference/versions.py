@@ -91,7 +91,12 @@ def names_match(written: object, registry_name: str) -> bool:
 
 def same_name(a: str, b: str) -> bool:
     """Return whether two registry names (of two versions) are the same: bare names equal."""
-    return normalise(bare_name(a)) == normalise(bare_name(b))
+    return _bare_key(a) == _bare_key(b)
+
+
+@lru_cache(maxsize=1 << 17)
+def _bare_key(name: str) -> str:
+    return normalise(bare_name(name))
 
 
 # --- versions --------------------------------------------------------------
