@@ -44,6 +44,7 @@ DERIVED_TABLES = (
     "ref.communes_by_version",
     "ref.commune_predecessors",
 )
+ALL_REF_TABLES = REF_TABLES + DERIVED_TABLES
 # bump when the way ref.commune_predecessors is derived changes, so warehouses reload it
 PREDECESSOR_RULES = "registry.md 2026-12"
 
@@ -81,11 +82,11 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
     fingerprint = _fingerprint(frames)
     if reference_fingerprint(con) == fingerprint:
         return False
-    derived = dict(zip(DERIVED_TABLES, (*units_by_version(), _predecessors(lines)), strict=True))
+    frames.update(zip(DERIVED_TABLES, (*units_by_version(), _predecessors(lines)), strict=True))
     with transaction(con):
-        for table, frame in (*frames.items(), *derived.items()):
+        for table in ALL_REF_TABLES:
             con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
-            insert_frame(con, table, frame)
+            insert_frame(con, table, frames[table])
         con.execute("delete from ops.reference_state").fetchall()
         con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
     return True
