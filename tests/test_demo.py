@@ -126,7 +126,7 @@ def test_the_demo_written_twice_gives_the_same_bytes_in_every_format(tmp_path: P
     # each in its own process, as `make demo` twice would (odfpy keeps state per process);
     # same bytes make the second demo run's files duplicates, not new submissions
     script = (
-        "import sys; from pathlib import Path; from transforms import demo\n"
+        "import sys; from pathlib import Path; from transforms.demo import generate as demo\n"
         "plans = demo.plan_files(demo.demo_district_codes())\n"
         "for fmt in ('xlsx', 'xls', 'ods'):\n"
         "    for plan in [p for p in plans if p.layout.fmt == fmt][:3]:\n"
