@@ -357,3 +357,21 @@ def test_successions_compose_along_the_chain_of_versions():
         & (bare.previous_version == "2023-05")
     ]
     assert row.previous_code.isna().all() and len(row) == 1
+
+
+def test_after_a_bad_successions_file_the_lines_loaded_before_stay_in_force(monkeypatch, tmp_path):
+    header = "from_version,from_code,to_version,to_code,whole\n"
+    with_successions(
+        monkeypatch, header + f"2023-05,{TUY_LOC},2025-01,{PHONG_LOC},true\n", tmp_path
+    )
+    con = connect(":memory:")
+    loaded = reference_fingerprint(con)
+    with_successions(
+        monkeypatch, header + f"2023-05,{TUY_LOC},2025-01,{PHONG_LOC},part-ly\n", tmp_path
+    )
+    with pytest.raises(succ.SuccessionsError, match="line 2: whole is 'part-ly'"):
+        connection.refresh_reference(con)
+    assert reference_fingerprint(con) == loaded
+    assert con.execute("select from_code, whole from ref.commune_successions").fetchall() == [
+        (TUY_LOC, True)
+    ]
