@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= ERROR
 
-.PHONY: setup demo test lint bench clean dictionary bi-check
+.PHONY: setup demo test lint bench registry clean dictionary bi-check
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
@@ -40,6 +40,10 @@ dictionary: $(STAMP)
 bi-check: $(STAMP)
 	@test -f data/published/ntm.duckdb || $(MAKE) demo
 	$(PYTHON) scripts/bi_check.py data/published/ntm.duckdb --python $(PYTHON)
+
+# Rebuild rulesets/registry/ (registry versions) from vietnam-provinces releases.
+registry: $(STAMP)
+	$(BIN)/python scripts/build_registry.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from schemas import communes as communes_schema
 from schemas import models as models_schema
 from schemas.common import failures
+from transforms.reference.versions import choose_version
 from transforms.validation.validate import CONTEXT_DTYPES, _parse_info
 from transforms.warehouse.connection import connect
 from transforms.warehouse.runner import build_models
@@ -82,10 +83,13 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
                     ok = False
                     continue
                 parsed = parse_table(table, spec, raw.file, info.year)
+                rows = [(r.get("commune_code"), r.get("commune_name")) for r in parsed.records]
                 context = {
                     "file_index": 0,
                     "submitted_district": info.district_code,
                     "report_year": info.year,
+                    # the registry version the file is checked against, as the pipeline does
+                    "registry_version": choose_version(info.district_code, info.year, rows).version,
                 }
                 frame = typed_frame(
                     spec, [{**context, **r} for r in parsed.records], CONTEXT_DTYPES

@@ -107,8 +107,9 @@ def validate(
 def _print_issues(results: list[Any]) -> None:
     for r in results:
         verdict = "[green]accepted[/green]" if r.accepted else "[red]rejected[/red]"
+        against = f" against registry {r.registry_version}" if r.registry_version else ""
         console.print(
-            f"[bold]{r.file}[/bold]: {verdict}, {len(r.errors)} error(s), "
+            f"[bold]{r.file}[/bold]: {verdict}{against}, {len(r.errors)} error(s), "
             f"{len(r.warnings)} warning(s)"
         )
         if not r.issues:
@@ -135,6 +136,14 @@ def template(
     district: Annotated[str, typer.Option("--district", help="3-digit district code.")],
     year: Annotated[int, typer.Option("--year", help="Reporting year.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Workbook to write (.xlsx).")],
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            help="Registry version whose communes to list (default: the year's version, "
+            "or the latest one of the year in which the district exists).",
+        ),
+    ] = None,
 ) -> None:
     """Write the blank workbook a district fills in for a year."""
     from transforms.workbook.names import pad_code
@@ -144,11 +153,14 @@ def template(
     try:
         if code is None:
             raise ValueError(f"'{district}' is not a district code")
-        path = write_template(code, year, output)
+        from transforms.workbook.template import template_version
+
+        version = template_version(code, year, registry)
+        path = write_template(code, year, output, version)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"Template for district {code}, {year}: {path}")
+    console.print(f"Template for district {code}, {year} (registry {version}): {path}")
 
 
 def _print_run(settings: Settings, counts: dict[str, Any]) -> None:

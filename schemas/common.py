@@ -8,27 +8,40 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from transforms.reference.registry import load_registry
+from transforms.reference.versions import ANY_VERSION, commune_districts
 
 # Validation runs on one frame holding the rows of many files; these columns
-# say where each row came from and what its file declared in `info`.
-CONTEXT_COLUMNS = ("file_index", "excel_row", "submitted_district", "report_year")
+# say where each row came from, what its file declared in `info`, and the registry
+# version the file is checked against (registry.md), so each row is judged by its own.
+CONTEXT_COLUMNS = (
+    "file_index",
+    "excel_row",
+    "submitted_district",
+    "report_year",
+    "registry_version",
+)
 
 
-def registry_district(codes: pd.Series) -> pd.Series:
-    """Return the registry district of each commune code (NA when unknown)."""
-    lookup = {code: d for code, (_, d) in load_registry().commune_by_code.items()}
-    return codes.map(lookup, na_action="ignore").astype("string")
+def registry_district(frame: pd.DataFrame) -> pd.Series:
+    """Return the district of each row's commune code in the row's registry version (NA when
+    the code is no commune of that version; a row without a version: any version)."""
+    version = frame["registry_version"].fillna(ANY_VERSION)
+    out = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for name in version.unique():
+        rows = version == name
+        lookup = commune_districts(str(name))
+        out[rows] = frame["commune_code"][rows].map(lookup, na_action="ignore").astype("string")
+    return out
 
 
-def known_commune(codes: pd.Series) -> pd.Series:
-    """Return True where a code is blank (reported elsewhere) or in the registry."""
-    return codes.isna() | codes.isin(load_registry().commune_by_code.keys())
+def known_commune(frame: pd.DataFrame) -> pd.Series:
+    """Return True where a code is blank (reported elsewhere) or a commune of the row's version."""
+    return frame["commune_code"].isna() | registry_district(frame).notna()
 
 
 def in_submitted_district(frame: pd.DataFrame) -> pd.Series:
     """Return False for rows whose known commune belongs to another district than declared."""
-    actual = registry_district(frame["commune_code"])
+    actual = registry_district(frame)
     wrong = (
         actual.notna()
         & frame["submitted_district"].notna()

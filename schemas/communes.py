@@ -32,6 +32,7 @@ class CommuneRows(pa.DataFrameModel):
     excel_row: Series[int]
     submitted_district: Text = pa.Field(nullable=True)
     report_year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    registry_version: Text = pa.Field(nullable=True)
 
     commune_code: Text = pa.Field(nullable=True)
     commune_name: Text = pa.Field(nullable=True)
@@ -64,9 +65,9 @@ class CommuneRows(pa.DataFrameModel):
         strict = True  # the parser builds this frame: an extra column is a bug
         coerce = False
 
-    @pa.check("commune_code", name="commune_unknown")
-    def _commune_in_registry(cls, codes: Series[str]) -> pd.Series:
-        return known_commune(codes)
+    @pa.dataframe_check(name="commune_unknown")
+    def _commune_in_registry(cls, frame: pd.DataFrame) -> pd.Series:
+        return known_commune(frame)
 
     @pa.dataframe_check(name="commune_wrong_district")
     def _commune_in_district(cls, frame: pd.DataFrame) -> pd.Series:
@@ -93,6 +94,7 @@ class CommuneRows(pa.DataFrameModel):
 # The column each dataframe-wide rule points the officer at, and the one whose
 # value explains it.
 ANCHORS = {
+    "commune_unknown": "commune_code",
     "commune_wrong_district": "commune_code",
     "commune_duplicate": "commune_code",
     "serious_exceeds_total": "serious_crimes",

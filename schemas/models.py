@@ -17,6 +17,7 @@ class ModelRows(pa.DataFrameModel):
     excel_row: Series[int]
     submitted_district: Series[pd.StringDtype] = pa.Field(nullable=True)
     report_year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    registry_version: Series[pd.StringDtype] = pa.Field(nullable=True)
 
     commune_code: Series[pd.StringDtype] = pa.Field(nullable=True)
     model_type: Series[pd.StringDtype] = pa.Field(
@@ -32,7 +33,7 @@ class ModelRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="model_commune_unknown")
     def _commune_of_district(cls, frame: pd.DataFrame) -> pd.Series:
-        return known_commune(frame["commune_code"]) & in_submitted_district(frame)
+        return known_commune(frame) & in_submitted_district(frame)
 
     @pa.dataframe_check(name="year_started_invalid")
     def _started_by_report_year(cls, frame: pd.DataFrame) -> pd.Series:

@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from transforms.reference.registry import load_registry
+from transforms.reference.registry import Registry, load_registry
+from transforms.reference.versions import load_versions
 from transforms.warehouse.connection import connect
 from transforms.warehouse.runner import build_models
 
@@ -51,25 +52,35 @@ DEFAULT_MODELS: tuple[tuple[str, bool], ...] = (
 )
 
 
+def registry(version: str | None = None) -> Registry:
+    """Return a registry version (None: the latest, what ref.communes holds)."""
+    return load_versions()[version].registry if version else load_registry()
+
+
 def commune(
-    commune_code: str, *, models: Iterable[tuple[str, bool]] = DEFAULT_MODELS, **overrides: Any
+    commune_code: str,
+    *,
+    models: Iterable[tuple[str, bool]] = DEFAULT_MODELS,
+    registry_version: str | None = None,
+    **overrides: Any,
 ) -> dict[str, Any]:
-    """Return one commune row passing every condition, with the given values overridden."""
+    """Return one commune row passing every condition, with the given values overridden
+    (named as in the registry version given, the latest by default)."""
     unknown = set(overrides) - set(PASSING_COMMUNE)
     if unknown:
         raise TypeError(f"not a raw.communes column: {sorted(unknown)}")
     return {
         "commune_code": commune_code,
         **PASSING_COMMUNE,
-        "commune_name": load_registry().commune_by_code[commune_code][0],
+        "commune_name": registry(registry_version).commune_by_code[commune_code][0],
         **overrides,
         "models": tuple(models),
     }
 
 
-def communes_of(district_code: str) -> list[str]:
+def communes_of(district_code: str, registry_version: str | None = None) -> list[str]:
     """Return the registry commune codes of a district, in code order."""
-    return load_registry().communes_of(district_code)["commune_code"].tolist()
+    return [c for c, _ in registry(registry_version).communes_by_district[district_code]]
 
 
 def commune_name(commune_code: str) -> str:
@@ -98,10 +109,14 @@ class Inputs:
         *,
         status: str = "accepted",
         received_at: datetime | None = None,
+        registry_version: str | None = None,
     ) -> int:
-        """Record one received file with its commune rows; return its submission_id."""
+        """Record one received file with its commune rows; return its submission_id.
+
+        registry_version: the version the file was checked against (None: left null, read
+        as the latest)."""
         submission_id = len(self.submissions) + 1
-        province_code = load_registry().district_by_code[district_code][1]
+        province_code = registry(registry_version).district_by_code[district_code][1]
         self.submissions.append(
             {
                 "submission_id": submission_id,
@@ -116,6 +131,7 @@ class Inputs:
                 "error_count": 0,
                 "warning_count": 0,
                 "archive_path": f"archive/{submission_id:064x}",
+                "registry_version": registry_version,
             }
         )
         model_row = 0

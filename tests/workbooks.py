@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transforms.reference.registry import load_registry
+from transforms.reference.versions import load_versions
 from transforms.workbook import contract as c
 from transforms.workbook.names import normalise
 from transforms.workbook.writer import Cell, write_workbook
@@ -37,6 +38,8 @@ class Book:
 
     district: str = DISTRICT
     year: Cell = 2023
+    # the registry version whose names and communes the book lists (None: the latest)
+    registry_version: str | None = None
     info: dict[str, Cell] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)  # as written, in sheet order
     rows: list[dict[str, Cell]] = field(default_factory=list)  # commune rows by key
@@ -49,7 +52,11 @@ class Book:
     )
 
     def __post_init__(self) -> None:
-        reg = load_registry()
+        reg = (
+            load_versions()[self.registry_version].registry
+            if self.registry_version
+            else load_registry()
+        )
         province = reg.district_by_code[self.district][1]
         self.info = {
             "Mã tỉnh": province,

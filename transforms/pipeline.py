@@ -254,7 +254,12 @@ def _program_years(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
 
 
 def _province_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select district_code, province_code from ref.districts").fetchall())
+    """Return the province of every district of any registry version (the latest's)."""
+    rows = con.execute(
+        "select district_code, arg_max(province_code, registry_version)"
+        " from ref.districts_by_version group by district_code"
+    ).fetchall()
+    return dict(rows)
 
 
 def _marts_exist(con: duckdb.DuckDBPyConnection) -> bool:
@@ -360,12 +365,16 @@ def archived_files(files: pd.DataFrame) -> tuple[list[Path], list[str]]:
 
 
 def replace_reparsed(
-    con: duckdb.DuckDBPyConnection, files: pd.DataFrame, validated: Validated
+    con: duckdb.DuckDBPyConnection,
+    files: pd.DataFrame,
+    validated: Validated,
+    run_id: str | None = None,
 ) -> set[tuple[str, int]]:
-    """Replace what was loaded from archived files by their new results, in one transaction;
-    return the (district, year) keys touched."""
+    """Replace what was loaded from archived files by their new results, in one transaction
+    (the earlier verdicts stay in ops.submission_verdicts); return the (district, year)
+    keys touched."""
     with transaction(con):
-        return reparse(con, [int(i) for i in files["submission_id"]], validated)
+        return reparse(con, [int(i) for i in files["submission_id"]], validated, run_id)
 
 
 def report_pairs(
@@ -488,7 +497,7 @@ def backfill(
             with progress.stage("reading", len(files)):
                 validated = how.read(*archived_files(files))
             with progress.stage("recording"):
-                changed = step(replace_reparsed, con, files, validated)
+                changed = step(replace_reparsed, con, files, validated, run.run_id)
         with progress.stage("recomputing"):
             summary = step(rebuild, con, run, changed)
         with progress.stage("publishing"):

@@ -2,7 +2,25 @@
 with
 
 inputs as (
-    select * from intermediate.int_commune_inputs_joined
+    select
+        *,
+        -- why year - 1 cannot be compared (registry.md "Comparing years across versions")
+        case previous_comparison_status
+            when 'changed'
+                then format(
+                    'the commune changed between registry versions {} and {} and no '
+                    || 'succession is known',
+                    previous_registry_version,
+                    registry_version
+                )
+            when 'part'
+                then format(
+                    'a predecessor in registry version {} gave it only a part',
+                    previous_registry_version
+                )
+            else format('no accepted data for {}', year - 1)
+        end as previous_year_missing
+    from intermediate.int_commune_inputs_joined
 ),
 
 c1_governance as (
@@ -90,10 +108,10 @@ c5_crime_contained as (
         case
             when not has_previous_year
                 then format(
-                    'social_order_crimes={}, social_evil_cases={}; no accepted data for {}',
+                    'social_order_crimes={}, social_evil_cases={}; {}',
                     social_order_crimes,
                     social_evil_cases,
-                    year - 1
+                    previous_year_missing
                 )
             else format(
                 'social_order_crimes={} ({}: {}), social_evil_cases={} ({}: {})',
@@ -206,9 +224,9 @@ a1_crime_reduced as (
         case
             when not has_previous_year
                 then format(
-                    'social_order_crimes={}; no accepted data for {}',
+                    'social_order_crimes={}; {}',
                     social_order_crimes,
-                    year - 1
+                    previous_year_missing
                 )
             else format(
                 'social_order_crimes={} ({}: {})',
@@ -302,6 +320,9 @@ final as (
         observed,
         threshold,
         villages_needed,
+        previous_comparison_status,
+        previous_registry_version,
+        registry_version,
         submission_id,
         ruleset
     from unioned

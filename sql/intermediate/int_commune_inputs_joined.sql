@@ -30,6 +30,8 @@ joined as (
     select
         communes.*,
         previous_year.has_previous_year,
+        previous_year.previous_comparison_status,
+        previous_year.previous_registry_version,
         previous_year.previous_social_order_crimes,
         previous_year.previous_social_evil_cases,
         rulesets.* exclude (rulesets.year),

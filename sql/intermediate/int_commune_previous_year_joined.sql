@@ -1,23 +1,32 @@
--- one row per reported commune and year, with its row in the accepted submission of year - 1
+-- one row per reported commune and year, compared with year - 1 through its predecessors
+-- in the registry version of year - 1 (int_commune_years_compared)
 with
 
 communes as (
     select * from intermediate.int_communes_in_force
 ),
 
+compared as (
+    select * from intermediate.int_commune_years_compared
+    where comparison = 'previous_year'
+),
+
 joined as (
     select
         current_year.year,
         current_year.commune_code,
-        previous_year.submission_id as previous_submission_id,
-        previous_year.social_order_crimes as previous_social_order_crimes,
-        previous_year.social_evil_cases as previous_social_evil_cases,
-        previous_year.commune_code is not null as has_previous_year
+        current_year.registry_version,
+        compared.compared_version as previous_registry_version,
+        coalesce(compared.comparison_status, 'no_data') as previous_comparison_status,
+        compared.predecessor_codes as previous_codes,
+        compared.compared_social_order_crimes as previous_social_order_crimes,
+        compared.compared_social_evil_cases as previous_social_evil_cases,
+        coalesce(compared.comparison_status = 'known', false) as has_previous_year
     from communes as current_year
-    left join communes as previous_year
+    left join compared
         on
-            current_year.commune_code = previous_year.commune_code
-            and current_year.year - 1 = previous_year.year
+            current_year.commune_code = compared.commune_code
+            and current_year.year = compared.year
 ),
 
 final as (

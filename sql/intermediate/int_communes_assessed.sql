@@ -1,4 +1,5 @@
--- one row per registry commune and year, for provinces with an accepted submission that year
+-- one row per registry commune and year, for provinces with an accepted submission that year:
+-- the communes of each district's registry version (registry.md), each at most once a year
 with
 
 districts as (
@@ -6,7 +7,11 @@ districts as (
 ),
 
 registry as (
-    select * from staging.stg_registry_communes
+    select * from staging.stg_communes_by_version
+),
+
+listed as (
+    select * from intermediate.int_communes_in_force
 ),
 
 inputs as (
@@ -24,6 +29,7 @@ assessed as (
         districts.district_code,
         registry.commune_code,
         registry.commune_name,
+        districts.registry_version,
         inputs.commune_code is not null as is_reported,
         case
             when inputs.commune_code is null then 'not_reported'
@@ -81,15 +87,40 @@ assessed as (
         districts.ruleset
     from districts
     inner join registry
-        on districts.district_code = registry.district_code
+        on
+            districts.registry_version = registry.registry_version
+            and districts.district_code = registry.district_code
     left join inputs
         on
             registry.commune_code = inputs.commune_code
+            and districts.district_code = inputs.district_code
             and districts.year = inputs.year
     left join conditions
         on
             registry.commune_code = conditions.commune_code
+            and districts.district_code = conditions.district_code
             and districts.year = conditions.year
+    -- a commune that a submission in force lists is not also another district's
+    -- not_reported row (two districts' versions may both hold its code)
+    where
+        inputs.commune_code is not null
+        or not exists (
+            select 1
+            from listed
+            where
+                listed.commune_code = registry.commune_code
+                and listed.year = districts.year
+        )
+    -- and a code not reported that two districts' versions hold counts once: in the
+    -- district whose version is its province's
+    qualify
+        row_number() over (
+            partition by districts.year, registry.commune_code
+            order by
+                inputs.commune_code is null,
+                districts.registry_version <> districts.province_registry_version,
+                districts.district_code
+        ) = 1
 ),
 
 final as (

@@ -1,4 +1,5 @@
--- one row per registry commune and year listed by the accepted submission of its district
+-- one row per commune and year listed by the accepted submission of its district, with the
+-- registry version that submission was checked against
 with
 
 communes as (
@@ -10,7 +11,7 @@ in_force as (
 ),
 
 registry as (
-    select * from staging.stg_registry_communes
+    select * from staging.stg_communes_by_version
 ),
 
 listed as (
@@ -18,14 +19,17 @@ listed as (
         in_force.year,
         registry.province_code,
         registry.district_code,
+        in_force.registry_version,
         communes.*
     from communes
     inner join in_force
         on communes.submission_id = in_force.submission_id
-    -- a commune counts only when listed by the submission of its own district
+    -- a commune counts only when listed by the submission of its own district, in the
+    -- version the submission was checked against
     inner join registry
         on
-            communes.commune_code = registry.commune_code
+            in_force.registry_version = registry.registry_version
+            and communes.commune_code = registry.commune_code
             and in_force.district_code = registry.district_code
     -- validation rejects repeated codes; keep the first row should one slip through
     qualify

@@ -1,4 +1,6 @@
--- one row per district and year with an accepted submission: crimes against the baseline year
+-- one row per district and year with an accepted submission: crimes against the baseline
+-- year, over the district's communes of the year that have a baseline comparison (through
+-- their predecessors when the registry version changed: int_commune_years_compared)
 with
 
 in_force as (
@@ -7,6 +9,11 @@ in_force as (
 
 communes as (
     select * from intermediate.int_communes_in_force
+),
+
+compared as (
+    select * from intermediate.int_commune_years_compared
+    where comparison = 'baseline'
 ),
 
 rulesets as (
@@ -29,14 +36,13 @@ like_for_like as (
         current_year.year,
         count(*) as communes_like_for_like,
         sum(current_year.social_order_crimes)::bigint as social_order_crimes_like_for_like,
-        sum(baseline.social_order_crimes)::bigint as social_order_crimes_baseline
+        sum(compared.compared_social_order_crimes)::bigint as social_order_crimes_baseline
     from communes as current_year
-    inner join rulesets
-        on current_year.year = rulesets.year
-    inner join communes as baseline
+    inner join compared
         on
-            current_year.commune_code = baseline.commune_code
-            and rulesets.baseline_year = baseline.year
+            current_year.commune_code = compared.commune_code
+            and current_year.year = compared.year
+    where compared.comparison_status = 'known'
     group by current_year.district_code, current_year.year
 ),
 
@@ -70,7 +76,7 @@ joined as (
             and in_force.year = like_for_like.year
 ),
 
-compared as (
+compared_to_baseline as (
     select
         district_code,
         year,
@@ -80,18 +86,18 @@ compared as (
         baseline_submission_id,
         social_order_crimes,
         communes_like_for_like,
+        -- the district's own baseline file, or baseline data reached through successions
         case
-            when baseline_submission_id is not null
+            when baseline_submission_id is not null or communes_like_for_like > 0
                 then coalesce(social_order_crimes_baseline, 0)
         end as social_order_crimes_baseline,
         case
-            when baseline_submission_id is not null
+            when baseline_submission_id is not null or communes_like_for_like > 0
                 then coalesce(social_order_crimes_like_for_like, 0)
         end as social_order_crimes_like_for_like,
         case
             when year <= baseline_year then 'unknown'
-            when baseline_submission_id is null then 'unknown'
-            -- no commune reported in both years: nothing to compare like with like
+            -- no commune with a baseline comparison: nothing to compare like with like
             when communes_like_for_like = 0 then 'unknown'
             when
                 social_order_crimes_like_for_like
@@ -103,7 +109,7 @@ compared as (
 ),
 
 final as (
-    select * from compared
+    select * from compared_to_baseline
 )
 
 select * from final

@@ -1,4 +1,5 @@
--- one row per registry district and year, for provinces with an accepted submission that year
+-- one row per district and year (as int_districts_in_scope), for provinces with an accepted
+-- submission that year
 with
 
 districts as (
@@ -77,7 +78,8 @@ summarised as (
         districts.submission_id,
         districts.first_accepted_at,
         districts.deadline_at,
-        districts.ruleset
+        districts.ruleset,
+        districts.registry_version
     from districts
     left join commune_counts
         on

@@ -30,6 +30,9 @@ condition_flags as (
         conditions.observed,
         conditions.threshold,
         conditions.villages_needed,
+        conditions.previous_comparison_status,
+        conditions.previous_registry_version,
+        conditions.registry_version,
         conditions.ruleset
     from conditions
     where conditions.outcome in ('fail', 'unknown')
@@ -55,6 +58,7 @@ not_reported_flags as (
             )
         end as observed,
         'listed in the accepted submission of its district' as threshold,
+        assessment.registry_version,
         assessment.ruleset
     from assessment
     where assessment.status = 'not_reported'
@@ -102,6 +106,29 @@ worded as (
                     || 'with this commune listed',
                     year,
                     district_name
+                )
+            when
+                condition in ('C5_crime_contained', 'A1_crime_reduced')
+                and outcome = 'unknown'
+                and previous_comparison_status = 'changed'
+                then format(
+                    'the commune changed between registry versions {} ({}) and {} ({}) and no '
+                    || 'succession is known, so the crime trend cannot be assessed; the '
+                    || 'province can add what it came from to rulesets/commune_successions.csv',
+                    previous_registry_version,
+                    year - 1,
+                    registry_version,
+                    year
+                )
+            when
+                condition in ('C5_crime_contained', 'A1_crime_reduced')
+                and outcome = 'unknown'
+                and previous_comparison_status = 'part'
+                then format(
+                    'the commune took in only part of a commune of registry version {}, so its '
+                    || '{} figures cannot be compared',
+                    previous_registry_version,
+                    year - 1
                 )
             when condition in ('C5_crime_contained', 'A1_crime_reduced') and outcome = 'unknown'
                 then format(
@@ -183,6 +210,29 @@ worded as (
                     || 'gửi lại báo cáo có xã này',
                     year,
                     district_name
+                )
+            when
+                condition in ('C5_crime_contained', 'A1_crime_reduced')
+                and outcome = 'unknown'
+                and previous_comparison_status = 'changed'
+                then format(
+                    'xã đã thay đổi giữa danh mục {} (năm {}) và danh mục {} (năm {}) mà chưa '
+                    || 'có thông tin kế thừa nên chưa đánh giá được xu hướng tội phạm; tỉnh có '
+                    || 'thể bổ sung vào rulesets/commune_successions.csv',
+                    previous_registry_version,
+                    year - 1,
+                    registry_version,
+                    year
+                )
+            when
+                condition in ('C5_crime_contained', 'A1_crime_reduced')
+                and outcome = 'unknown'
+                and previous_comparison_status = 'part'
+                then format(
+                    'xã chỉ nhận một phần của một xã theo danh mục {} nên không so sánh được '
+                    || 'với số liệu năm {}',
+                    previous_registry_version,
+                    year - 1
                 )
             when condition in ('C5_crime_contained', 'A1_crime_reduced') and outcome = 'unknown'
                 then format(
@@ -283,7 +333,8 @@ final as (
             observed,
             threshold
         ) as message_vi,
-        ruleset
+        ruleset,
+        registry_version
     from worded
 )
 

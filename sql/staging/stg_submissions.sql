@@ -16,7 +16,8 @@ renamed as (
         year::integer as year,
         lower(status) as status,
         error_count::integer as error_count,
-        warning_count::integer as warning_count
+        warning_count::integer as warning_count,
+        registry_version::varchar as registry_version
     from source
 ),
 

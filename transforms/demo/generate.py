@@ -21,13 +21,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from transforms.reference.registry import load_registry
+from transforms.reference import versions as rv
+from transforms.reference.registry import Registry, load_registry
 from transforms.workbook.contract import COMMUNES, INFO, MODELS, Column
 from transforms.workbook.names import normalise
 from transforms.workbook.writer import Cell, SheetData, write_workbook
 
 DEFAULT_SEED = 20251
 YEARS = range(2019, 2026)
+# Most districts fill old years in today's form (the 2025-01 communes); Thanh Hóa's files of
+# these years are era-true: they list the communes of the year's registry version, so the demo
+# shows Huyện Đông Sơn (405, merged into Thanh Hóa city in 2025) in 2019-2023, Hậu Lộc with 23
+# communes then and 22 after, and C5/A1 unknown where a commune changed (registry.md).
+ERA_TRUE = {"38": range(2019, 2024)}
 DEMO_PROVINCES = ("26", "14", "38", "58")
 SELF_MANAGEMENT_TYPES = (
     "five_self_management",
@@ -207,10 +213,40 @@ def _commune(seed: int, code: str, name: str, stubborn: bool) -> _Commune:
     )
 
 
+def demo_version(province_code: str, year: int) -> str:
+    """Return the registry version a demo file of the province and year lists."""
+    if year in ERA_TRUE.get(province_code, ()):
+        return rv.year_version(year)
+    return rv.latest_version()
+
+
+def _registry(version: str) -> Registry:
+    return rv.load_versions()[version].registry
+
+
+def province_of(district_code: str) -> str | None:
+    """Return the province of a district of any registry version (the latest that has it)."""
+    for version in reversed(tuple(rv.load_versions())):
+        found = _registry(version).district_by_code.get(district_code)
+        if found:
+            return found[1]
+    return None
+
+
+def has_file(district_code: str, year: int) -> bool:
+    """Return whether the demo has a file of the district for the year: the district exists
+    in the version the province's files of that year list."""
+    province = province_of(district_code)
+    if province is None:
+        return False
+    return district_code in _registry(demo_version(province, year)).district_by_code
+
+
 @lru_cache(maxsize=64)
-def _district(seed: int, district_code: str) -> tuple[_Commune, ...]:
-    """Return the district's communes with their whole 2019-2025 history (calibrated)."""
-    registry = load_registry()
+def _district(seed: int, district_code: str, version: str | None = None) -> tuple[_Commune, ...]:
+    """Return the district's communes of a registry version (the latest by default) with their
+    whole 2019-2025 history (calibrated); a commune's history follows its code."""
+    registry = _registry(version) if version else load_registry()
     stubborn = _rng(seed, "district", district_code).random() < 0.10
     table = registry.communes_of(district_code)
     communes = [
@@ -300,6 +336,7 @@ class Submission:
     info: dict[str, Cell]
     communes: list[dict[str, Any]]
     models: list[dict[str, Any]]
+    registry_version: str = ""  # the registry version it lists ("": the latest)
 
 
 def _apportion(total: int, weights: Sequence[int]) -> list[int]:
@@ -393,16 +430,24 @@ def _commune_record(seed: int, c: _Commune, year: int) -> tuple[dict[str, Any], 
 
 
 def build_submission(district_code: str, year: int, seed: int = DEFAULT_SEED) -> Submission:
-    """Return the demo submission of a district for a year (every commune listed)."""
-    registry = load_registry()
-    if district_code not in registry.district_by_code:
+    """Return the demo submission of a district for a year (every commune of the version the
+    province's files of that year list)."""
+    province = province_of(district_code)
+    if province is None:
         raise ValueError(f"unknown district code {district_code!r}")
     if year not in YEARS:
         raise ValueError(f"demo years run from {YEARS[0]} to {YEARS[-1]}, not {year}")
+    version = demo_version(province, year)
+    registry = _registry(version)
+    if district_code not in registry.district_by_code:
+        raise ValueError(
+            f"district {district_code} does not exist in registry version {version}, which "
+            f"the demo files of {year} list"
+        )
     district_name, province_code = registry.district_by_code[district_code]
     communes: list[dict[str, Any]] = []
     models: list[dict[str, Any]] = []
-    for c in _district(seed, district_code):
+    for c in _district(seed, district_code, version):
         record, rows = _commune_record(seed, c, year)
         communes.append(record)
         models.extend(rows)
@@ -421,7 +466,7 @@ def build_submission(district_code: str, year: int, seed: int = DEFAULT_SEED) ->
         "prepared_by": rng.choice(_PEOPLE),
         "prepared_on": dt.date(year + 1, 1, rng.randint(2, 12)),
     }
-    return Submission(district_code, province_code, year, info, communes, models)
+    return Submission(district_code, province_code, year, info, communes, models, version)
 
 
 # --- layout ----------------------------------------------------------------
@@ -463,6 +508,7 @@ class FilePlan:
     late: bool
     omitted_commune: str | None = None
     variants: frozenset[str] = field(default_factory=frozenset)
+    registry_version: str = ""  # the version whose communes the file lists
 
 
 def _header(column: Column, layout: Layout) -> str:
@@ -557,7 +603,7 @@ def render_sheets(
     sub: Submission, layout: Layout = Layout(), *, exclude_columns: Iterable[str] = ()
 ) -> list[SheetData]:
     """Return the info, communes and models sheets of a submission in a layout."""
-    registry = load_registry()
+    registry = _registry(sub.registry_version) if sub.registry_version else load_registry()
     exclude = tuple(exclude_columns)
     district_name = registry.district_by_code.get(sub.district_code, ("", ""))[0]
     province_name = registry.province_names.get(sub.province_code, "")
@@ -723,8 +769,8 @@ def _layout(rng: random.Random) -> tuple[Layout, set[str]]:
 def plan_files(
     district_codes: Iterable[str], years: Iterable[int] = YEARS, seed: int = DEFAULT_SEED
 ) -> list[FilePlan]:
-    """Return the file plans for districts x years, in district then year order."""
-    registry = load_registry()
+    """Return the file plans for districts x years, in district then year order (a district
+    has no file for a year whose demo version lacks it: see has_file)."""
     years = list(years)
     for year in years:
         if year not in YEARS:
@@ -732,11 +778,14 @@ def plan_files(
     plans: list[FilePlan] = []
     used: set[str] = set()
     for district in sorted(set(district_codes)):
-        if district not in registry.district_by_code:
+        if province_of(district) is None:
             raise ValueError(f"unknown district code {district!r}")
-        name, province = registry.district_by_code[district]
-        communes = registry.communes_of(district)["commune_code"].tolist()
         for year in years:
+            if not has_file(district, year):
+                continue
+            version = demo_version(str(province_of(district)), year)
+            name, province = _registry(version).district_by_code[district]
+            communes = [c for c, _ in _registry(version).communes_by_district[district]]
             rng = _rng(seed, "plan", district, year)
             if (district, year) in CALIBRATED:
                 layout, variants = Layout(), {"xlsx"}
@@ -765,6 +814,7 @@ def plan_files(
                     late=late,
                     omitted_commune=omitted,
                     variants=frozenset(variants),
+                    registry_version=version,
                 )
             )
     return plans
@@ -811,13 +861,15 @@ def generate_district_files(
 
 
 def demo_district_codes(province_codes: Iterable[str] = DEMO_PROVINCES) -> list[str]:
-    """Return the district codes of the given provinces, in code order."""
+    """Return the district codes of the given provinces in every version their demo files
+    list, in code order."""
     registry = load_registry()
-    out: list[str] = []
+    out: set[str] = set()
     for province in province_codes:
         if province not in registry.province_names:
             raise ValueError(f"unknown province code {province!r}")
-        out.extend(registry.districts_of(province)["district_code"].tolist())
+        for version in {demo_version(province, year) for year in YEARS}:
+            out.update(_registry(version).districts_of(province)["district_code"])
     return sorted(out)
 
 
@@ -1055,6 +1107,8 @@ __all__ = [
     "Submission",
     "build_submission",
     "demo_district_codes",
+    "demo_version",
+    "has_file",
     "generate_bad_files",
     "generate_demo",
     "generate_district_files",

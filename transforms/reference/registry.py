@@ -9,19 +9,6 @@ from importlib import resources
 
 import pandas as pd
 
-from transforms.workbook.names import normalise
-
-_PREFIXES = ("xa ", "phuong ", "thi tran ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tinh ")
-
-
-def strip_unit_prefix(name: str) -> str:
-    """Return the normalised name without its unit prefix ("Xã", "Phường", "Thị trấn", ...)."""
-    n = normalise(name)
-    for prefix in _PREFIXES:
-        if n.startswith(prefix):
-            return n[len(prefix) :]
-    return n
-
 
 @dataclass(frozen=True)
 class Registry:

@@ -156,8 +156,16 @@ def load_province_report(
         con,
         """
         with
+        -- the province's districts of the year (registry.md: of its version, plus any with a
+        -- submission in force), or today's when the year has no data
         registry as (
-            select district_code, district_name from ref.districts where province_code = ?
+            select district_code, district_name from marts.district_summary
+            where province_code = ? and year = ?
+            union all
+            select district_code, district_name from ref.districts
+            where province_code = ? and not exists (
+                select 1 from marts.district_summary where province_code = ? and year = ?
+            )
         ),
         summaries as (
             select * from marts.district_summary where province_code = ? and year = ?
@@ -190,7 +198,8 @@ def load_province_report(
         left join rejected using (district_code)
         order by registry.district_code
         """,
-        [province_code, province_code, year, province_code, year],
+        [province_code, year, province_code, province_code, year]
+        + [province_code, year, province_code, year],
     )
     for d in report.districts:
         d["communes_needed"] = needed_for(
@@ -216,7 +225,10 @@ def load_province_report(
             flags.threshold,
             flags.message_vi
         from marts.commune_flags as flags
-        left join ref.districts as districts using (district_code)
+        left join (
+            select district_code, arg_max(district_name, registry_version) as district_name
+            from ref.districts_by_version group by district_code
+        ) as districts using (district_code)
         left join marts.commune_assessment as assessment
             using (year, commune_code)
         where flags.province_code = ? and flags.year = ?

@@ -20,7 +20,9 @@ class Rule:
     vi: str
 
 
-# Placeholders: {sheet} {row} {column} {value} {detail}
+# Placeholders: {sheet} {row} {column} {value} {detail}; for rules that cite the registry,
+# {version} (the registry version, or versions, judged against) and {later} (" or any
+# later one", in the message's language, when no later candidate version has it either)
 RULES: dict[str, Rule] = {
     # whole file
     "file_type": Rule(
@@ -80,23 +82,30 @@ RULES: dict[str, Rule] = {
     ),
     "province_unknown": Rule(
         "error",
-        "Sheet '{sheet}' row {row}: province code '{value}' does not exist.",
-        "Sheet '{sheet}' dòng {row}: mã tỉnh '{value}' không tồn tại.",
+        "Sheet '{sheet}' row {row}: province code '{value}' does not exist in the registry "
+        "(versions {version}).",
+        "Sheet '{sheet}' dòng {row}: mã tỉnh '{value}' không có trong danh mục "
+        "(các phiên bản {version}).",
     ),
     "district_unknown": Rule(
         "error",
-        "Sheet '{sheet}' row {row}: district code '{value}' does not exist.",
-        "Sheet '{sheet}' dòng {row}: mã huyện '{value}' không tồn tại.",
+        "Sheet '{sheet}' row {row}: district code '{value}' does not exist in the registry "
+        "versions tried for {detail} ({version}).",
+        "Sheet '{sheet}' dòng {row}: mã huyện '{value}' không có trong các phiên bản danh mục "
+        "đã đối chiếu cho năm {detail} ({version}).",
     ),
     "district_not_in_province": Rule(
         "error",
-        "Sheet '{sheet}' row {row}: district '{value}' does not belong to province {detail}.",
-        "Sheet '{sheet}' dòng {row}: huyện '{value}' không thuộc tỉnh {detail}.",
+        "Sheet '{sheet}' row {row}: district '{value}' does not belong to province {detail} "
+        "in the {version} registry.",
+        "Sheet '{sheet}' dòng {row}: huyện '{value}' không thuộc tỉnh {detail} theo danh mục "
+        "{version}.",
     ),
     "district_name_mismatch": Rule(
         "warning",
-        "Sheet '{sheet}' row {row}: district name '{value}' differs from the registry ({detail}).",
-        "Sheet '{sheet}' dòng {row}: tên huyện '{value}' khác danh mục ({detail}).",
+        "Sheet '{sheet}' row {row}: district name '{value}' differs from the {version} "
+        "registry ({detail}).",
+        "Sheet '{sheet}' dòng {row}: tên huyện '{value}' khác danh mục {version} ({detail}).",
     ),
     # table layout
     "header_missing": Rule(
@@ -121,13 +130,17 @@ RULES: dict[str, Rule] = {
     ),
     "communes_empty": Rule(
         "error",
-        "Sheet '{sheet}' lists no commune: the district has {detail} communes to report.",
-        "Sheet '{sheet}' không có xã nào: huyện có {detail} xã phải báo cáo.",
+        "Sheet '{sheet}' lists no commune: the district has {detail} communes to report in "
+        "the {version} registry.",
+        "Sheet '{sheet}' không có xã nào: theo danh mục {version}, huyện có {detail} xã phải "
+        "báo cáo.",
     ),
     "commune_not_listed": Rule(
         "warning",
-        "Commune {value} ({detail}) of this district is not listed; it will count as not reported.",
-        "Xã {value} ({detail}) của huyện không có trong danh sách; sẽ được tính là chưa báo cáo.",
+        "Commune {value} ({detail}) of this district in the {version} registry is not listed; "
+        "it will count as not reported.",
+        "Xã {value} ({detail}) của huyện theo danh mục {version} không có trong danh sách; sẽ "
+        "được tính là chưa báo cáo.",
     ),
     "total_mismatch": Rule(
         "warning",
@@ -148,15 +161,17 @@ RULES: dict[str, Rule] = {
     ),
     "commune_unknown": Rule(
         "error",
-        "Sheet '{sheet}' row {row}, '{column}': commune code {value} does not exist.",
-        "Sheet '{sheet}' dòng {row}, cột '{column}': mã xã {value} không tồn tại.",
+        "Sheet '{sheet}' row {row}, '{column}': {value} is not a commune of {detail} in the "
+        "{version} registry{later} (no commune has this code there).",
+        "Sheet '{sheet}' dòng {row}, cột '{column}': {value} không phải là xã của {detail} "
+        "theo danh mục {version}{later} (không có xã nào mang mã này).",
     ),
     "commune_wrong_district": Rule(
         "error",
-        "Sheet '{sheet}' row {row}, '{column}': commune {value} belongs to {detail}, "
-        "not to this district.",
-        "Sheet '{sheet}' dòng {row}, cột '{column}': xã {value} thuộc {detail}, "
-        "không thuộc huyện này.",
+        "Sheet '{sheet}' row {row}, '{column}': commune {value} belongs to {detail} in the "
+        "{version} registry, not to this district.",
+        "Sheet '{sheet}' dòng {row}, cột '{column}': theo danh mục {version}, xã {value} thuộc "
+        "{detail}, không thuộc huyện này.",
     ),
     "commune_duplicate": Rule(
         "error",
@@ -167,9 +182,10 @@ RULES: dict[str, Rule] = {
     ),
     "commune_name_mismatch": Rule(
         "warning",
-        "Sheet '{sheet}' row {row}, '{column}': name '{value}' differs from the registry "
+        "Sheet '{sheet}' row {row}, '{column}': name '{value}' differs from the {version} "
+        "registry ({detail}).",
+        "Sheet '{sheet}' dòng {row}, cột '{column}': tên '{value}' khác danh mục {version} "
         "({detail}).",
-        "Sheet '{sheet}' dòng {row}, cột '{column}': tên '{value}' khác danh mục ({detail}).",
     ),
     "count_not_number": Rule(
         "error",
@@ -247,8 +263,9 @@ RULES: dict[str, Rule] = {
     "model_commune_unknown": Rule(
         "error",
         "Sheet '{sheet}' row {row}, '{column}': commune {value} is not a commune of this "
-        "district{detail}.",
-        "Sheet '{sheet}' dòng {row}, cột '{column}': xã {value} không thuộc huyện này{detail}.",
+        "district in the {version} registry{detail}.",
+        "Sheet '{sheet}' dòng {row}, cột '{column}': xã {value} không thuộc huyện này theo "
+        "danh mục {version}{detail}.",
     ),
     "year_started_invalid": Rule(
         "error",
@@ -314,8 +331,14 @@ def make_issue(
     value: object = None,
     detail: object = "",
     cell: str | None = None,
+    version: str = "",
+    later: bool = False,
 ) -> Issue:
-    """Return the issue for a rule code, with both messages filled in."""
+    """Return the issue for a rule code, with both messages filled in.
+
+    version names the registry version(s) the rule was judged against; later says the
+    code is missing from every later candidate version too.
+    """
     spec = RULES[rule]
     shown = _text(value)
     fields = {
@@ -324,6 +347,7 @@ def make_issue(
         "column": column or "",
         "value": "" if shown is None else shown,
         "detail": detail,
+        "version": version,
     }
     return Issue(
         file=file,
@@ -333,7 +357,7 @@ def make_issue(
         column=column,
         value=shown,
         rule=rule,
-        message=spec.en.format(**fields),
-        message_vi=spec.vi.format(**fields),
+        message=spec.en.format(**fields, later=" or any later one" if later else ""),
+        message_vi=spec.vi.format(**fields, later=" hoặc danh mục sau đó" if later else ""),
         cell=cell,
     )

@@ -24,7 +24,8 @@ import pandas as pd
 from schemas import communes as communes_schema
 from schemas import models as models_schema
 from schemas.common import Failure, failures
-from transforms.reference.registry import load_registry, strip_unit_prefix
+from transforms.reference import versions as rv
+from transforms.reference.registry import Registry
 from transforms.reference.ruleset import last_covered_year
 from transforms.validation.issues import Issue, make_issue
 from transforms.workbook import cells
@@ -41,9 +42,17 @@ class SubmissionInfo:
     district_name: str | None = None
     prepared_by: str | None = None
     prepared_on: dt.date | None = None
+    # where the district name was written (sheet, row, label, cell): the name is compared
+    # with the registry once the file's version is chosen
+    district_name_at: tuple[str, int | None, str, str | None] | None = None
 
 
-CONTEXT_DTYPES = {"file_index": "int64", "submitted_district": "string", "report_year": "Int64"}
+CONTEXT_DTYPES = {
+    "file_index": "int64",
+    "submitted_district": "string",
+    "report_year": "Int64",
+    "registry_version": "string",
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class FileResult:
     info: SubmissionInfo | None = None
     issues: list[Issue] = field(default_factory=list)
     sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> name as written
+    # the registry version the file is checked against (registry.md); None without info
+    registry_version: str | None = None
 
     @property
     def errors(self) -> list[Issue]:
@@ -222,6 +233,8 @@ def check_read(read: Sequence[ReadFile]) -> Validated:
     tables: dict[str, list[ParsedTable | None]] = {
         spec.key: [parsed[k] for _, parsed in read] for k, spec in enumerate(c.TABLE_SHEETS)
     }
+    for result, parsed in zip(results, tables["communes"], strict=True):
+        _choose_version(result, parsed)
     frames = {
         spec.key: _check_batch(results, tables[spec.key], spec, schema, anchors)
         for spec, schema, anchors in (
@@ -242,10 +255,11 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
     """Return the submission's declared district and year, adding an issue per problem."""
     if raw.info_sheet is None:
         return None
-    sheet, file, reg = raw.info_sheet, raw.file, load_registry()
+    sheet, file, versions = raw.info_sheet, raw.file, rv.load_versions()
+    every = tuple(versions)
     values: dict[str, object] = {}
 
-    def problem(rule: str, key: str, detail: object = "") -> None:
+    def problem(rule: str, key: str, detail: object = "", version: str = "") -> None:
         entry = raw.info[key]
         issues.append(
             make_issue(
@@ -257,6 +271,7 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
                 value=entry.value,
                 detail=detail,
                 cell=entry.cell,
+                version=version,
             )
         )
 
@@ -270,17 +285,15 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
             value, rule = cells.parse_code(entry.value, 2)
             if rule:
                 problem("info_invalid", col.key, "a 2-digit province code such as 26")
-            elif value not in reg.province_names:
-                problem("province_unknown", col.key)
+            elif not any(value in versions[v].registry.province_names for v in every):
+                problem("province_unknown", col.key, version=", ".join(every))
             else:
                 values[col.key] = value
         elif col.key == "district_code":
             value, rule = cells.parse_code(entry.value, 3)
             if rule:
                 problem("info_invalid", col.key, "a 3-digit district code such as 119")
-            elif value not in reg.district_by_code:
-                problem("district_unknown", col.key)
-            else:
+            else:  # its existence depends on the year: checked below
                 values[col.key] = value
         elif col.key == "year":
             last = last_covered_year()
@@ -298,22 +311,36 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
         else:
             values[col.key] = str(entry.value).strip()
 
+    having: tuple[str, ...] = ()
+    if "district_code" in values:
+        # the district must exist in a candidate version of the year (registry.md)
+        year = values.get("year")
+        tried = rv.candidates(int(str(year))) if year is not None else every
+        having = rv.versions_with_district(str(values["district_code"]), tried)
+        if not having:
+            problem(
+                "district_unknown",
+                "district_code",
+                year if year is not None else "any year",
+                ", ".join(tried),
+            )
+            del values["district_code"]
     district = values.get("district_code")
     province = values.get("province_code")
     if district and province:
-        name, district_province = reg.district_by_code[str(district)]
-        if district_province != province:
+        theirs = [versions[v].registry.district_by_code[str(district)][1] for v in having]
+        if province not in theirs:
+            registry = versions[having[-1]].registry
             problem(
                 "district_not_in_province",
                 "district_code",
-                f"{province} ({reg.province_names[str(province)]})",
+                f"{province} ({registry.province_names[str(province)]})",
+                ", ".join(having),
             )
             return None
-        given = values.get("district_name")
-        if given and strip_unit_prefix(str(given)) != strip_unit_prefix(name):
-            problem("district_name_mismatch", "district_name", name)
     if not (district and province and "year" in values):
         return None
+    name_entry = raw.info.get("district_name")
     return SubmissionInfo(
         province_code=str(province),
         district_code=str(district),
@@ -321,7 +348,53 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
         district_name=_opt(values.get("district_name")),
         prepared_by=_opt(values.get("prepared_by")),
         prepared_on=values.get("prepared_on"),  # type: ignore[arg-type]
+        district_name_at=(
+            (sheet, name_entry.row, name_entry.label, name_entry.cell)
+            if name_entry is not None and "district_name" in values
+            else None
+        ),
     )
+
+
+def _choose_version(result: FileResult, parsed: ParsedTable | None) -> None:
+    """Choose the registry version the file is checked against (registry.md) and compare the
+    district name written in `info` with that version's."""
+    info = result.info
+    if info is None:
+        return
+    rows = [
+        (_opt_code(rec.get("commune_code")), _opt_code(rec.get("commune_name")))
+        for rec in (parsed.records if parsed is not None else ())
+    ]
+    choice = rv.choose_version(info.district_code, info.year, rows)
+    result.registry_version = choice.version
+    if choice.version is None or not info.district_name or info.district_name_at is None:
+        return
+    name = _registry(choice.version).district_by_code[info.district_code][0]
+    if not rv.names_match(info.district_name, name):
+        sheet, row, label, cell = info.district_name_at
+        result.issues.append(
+            make_issue(
+                "district_name_mismatch",
+                file=result.file,
+                sheet=sheet,
+                row=row,
+                column=label,
+                value=info.district_name,
+                detail=name,
+                cell=cell,
+                version=choice.version,
+            )
+        )
+
+
+def _registry(version: str | None) -> Registry:
+    """Return the registry of a version (the latest one for None)."""
+    return rv.load_versions()[version or rv.latest_version()].registry
+
+
+def _opt_code(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _opt(value: object) -> str | None:
@@ -348,6 +421,7 @@ def _check_batch(
             "file_index": i,
             "submitted_district": info.district_code if info else None,
             "report_year": info.year if info else None,
+            "registry_version": result.registry_version,
         }
         records.extend({**context, **rec} for rec in table.records)
     batch = typed_frame(spec, records, CONTEXT_DTYPES)
@@ -371,12 +445,25 @@ def _issue_for(
         (batch["file_index"] == failure.file_index) & (batch["excel_row"] == failure.excel_row)
     ]
     row = rows.iloc[0]
-    reg = load_registry()
+    version = result.registry_version
+    reg = _registry(version)
+    shown = version or ", ".join(rv.load_versions())
+    later = False
     if failure.rule in communes_schema.COMPARED_WITH:
         detail = row[communes_schema.COMPARED_WITH[failure.rule]]
     elif failure.rule == "commune_duplicate":
         same = batch[(batch["file_index"] == failure.file_index) & (batch["commune_code"] == value)]
         detail = ", ".join(str(r) for r in same["excel_row"])
+    elif failure.rule == "commune_unknown":
+        info = result.info
+        if info is None or version is None:
+            detail = "any district"
+        else:
+            detail = reg.district_by_code[info.district_code][0]
+            later = not any(
+                _registry(v).commune_by_code.get(str(value), ("", ""))[1] == info.district_code
+                for v in rv.later_candidates(version, info.year)
+            )
     elif failure.rule in ("commune_wrong_district", "model_commune_unknown"):
         found = reg.commune_by_code.get(str(value))
         if found:
@@ -397,20 +484,29 @@ def _issue_for(
         value=value,
         detail=detail,
         cell=table.cell_ref(failure.excel_row, key),
+        version=shown,
+        later=later,
     )
 
 
 def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
     """Return the issues comparing the listed communes with the registry's for the district."""
-    assert result.info is not None
-    reg = load_registry()
+    assert result.info is not None and result.registry_version is not None
+    version = result.registry_version
+    reg = _registry(version)
     expected = reg.communes_by_district.get(result.info.district_code, ())
     sheet = result.sheets["communes"]
     out: list[Issue] = []
     if not parsed.records:
         if len(expected):
             out.append(
-                make_issue("communes_empty", file=result.file, sheet=sheet, detail=len(expected))
+                make_issue(
+                    "communes_empty",
+                    file=result.file,
+                    sheet=sheet,
+                    detail=len(expected),
+                    version=version,
+                )
             )
         return out
     listed = {rec["commune_code"] for rec in parsed.records}
@@ -423,6 +519,7 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
                     sheet=sheet,
                     value=expected_code,
                     detail=registry_name,
+                    version=version,
                 )
             )
     for rec in parsed.records:
@@ -430,7 +527,7 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
         if not (isinstance(code, str) and isinstance(name, str)):
             continue
         found = reg.commune_by_code.get(code)
-        if found and strip_unit_prefix(name) != strip_unit_prefix(found[0]):
+        if found and not rv.names_match(name, found[0]):
             out.append(
                 make_issue(
                     "commune_name_mismatch",
@@ -441,6 +538,7 @@ def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:
                     value=name,
                     detail=found[0],
                     cell=parsed.cell_ref(int(str(row)), "commune_name"),
+                    version=version,
                 )
             )
     return out

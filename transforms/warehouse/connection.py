@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from transforms.reference.registry import load_registry
+from transforms.reference import successions as succ
+from transforms.reference import versions as rv
 from transforms.reference.ruleset import load_rulesets
 from transforms.warehouse.duck import insert_frame, transaction
 from transforms.warehouse.runner import migrate
@@ -26,22 +28,53 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-REF_TABLES = ("ref.provinces", "ref.districts", "ref.communes", "ref.rulesets", "ref.model_types")
+REF_TABLES = (
+    "ref.provinces",
+    "ref.districts",
+    "ref.communes",
+    "ref.rulesets",
+    "ref.model_types",
+    "ref.registry_versions",
+    "ref.commune_successions",
+)
+# derived from the registry versions and the successions: fingerprinted by what they come from
+DERIVED_TABLES = (
+    "ref.provinces_by_version",
+    "ref.districts_by_version",
+    "ref.communes_by_version",
+    "ref.commune_predecessors",
+)
+ALL_REF_TABLES = REF_TABLES + DERIVED_TABLES
+# bump when the way ref.commune_predecessors is derived changes, so warehouses reload it
+PREDECESSOR_RULES = "registry.md 2026-12"
+
+
+def load_successions() -> tuple[succ.Succession, ...]:
+    """Return the successions beside the rulesets (a seam for tests)."""
+    return succ.load_successions()
 
 
 def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
-    """Replace ref.* with the registry and ruleset files, in one transaction, when they
-    differ from what was loaded last; return whether they did."""
-    reg = load_registry()
+    """Replace ref.* with the registry versions, successions and ruleset files, in one
+    transaction, when they differ from what was loaded last; return whether they did.
+
+    A successions file that cannot be loaded raises SuccessionsError (naming the file
+    and line) before anything is written: the reference data loaded before stays.
+    """
+    versions = rv.load_versions()
+    latest = versions[rv.latest_version()].registry
+    lines = load_successions()
     frames = dict(
         zip(
             REF_TABLES,
             (
-                reg.provinces,
-                reg.districts,
-                reg.communes,
+                latest.provinces,
+                latest.districts,
+                latest.communes,
                 pd.DataFrame(list(load_rulesets())),
                 model_types(),
+                registry_versions(),
+                succ.successions_frame(lines),
             ),
             strict=True,
         )
@@ -49,13 +82,58 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
     fingerprint = _fingerprint(frames)
     if reference_fingerprint(con) == fingerprint:
         return False
+    frames.update(zip(DERIVED_TABLES, (*units_by_version(), _predecessors(lines)), strict=True))
     with transaction(con):
-        for table in REF_TABLES:
+        for table in ALL_REF_TABLES:
             con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
             insert_frame(con, table, frames[table])
         con.execute("delete from ops.reference_state").fetchall()
         con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
     return True
+
+
+def registry_versions() -> pd.DataFrame:
+    """Return one row per registry version: its dates and where it was built from."""
+    rows = []
+    for name, v in rv.load_versions().items():
+        p = v.provenance
+        rows.append(
+            {
+                "registry_version": name,
+                "in_force_from": v.in_force_from,
+                "in_force_until": v.in_force_until,
+                "source": f"{p['release']} {p['source']} (sha256 {p['source_sha256']})",
+                "release": p["release"],
+                "provinces": p["provinces"],
+                "districts": p["districts"],
+                "communes": p["communes"],
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["in_force_from"] = pd.to_datetime(frame["in_force_from"]).dt.date
+    frame["in_force_until"] = pd.to_datetime(frame["in_force_until"]).dt.date
+    return frame
+
+
+def units_by_version() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the provinces, districts and communes of every version, with registry_version."""
+    out = []
+    for tier in ("provinces", "districts", "communes"):
+        out.append(
+            pd.concat(
+                [
+                    getattr(v.registry, tier).assign(registry_version=name)
+                    for name, v in rv.load_versions().items()
+                ],
+                ignore_index=True,
+            )
+        )
+    return out[0], out[1], out[2]
+
+
+@functools.lru_cache(maxsize=4)
+def _predecessors(lines: tuple[succ.Succession, ...]) -> pd.DataFrame:
+    return succ.predecessors(lines)
 
 
 def model_types() -> pd.DataFrame:
@@ -76,6 +154,9 @@ def reference_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
     digest = hashlib.sha256()
+    # the derived tables follow from the frames, the registry data file and these rules
+    digest.update(str(rv.load_versions_file_sha256()).encode())
+    digest.update(PREDECESSOR_RULES.encode())
     for table, frame in frames.items():
         digest.update(table.encode())
         digest.update(",".join(map(str, frame.columns)).encode())

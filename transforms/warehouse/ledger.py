@@ -35,6 +35,7 @@ SUBMISSION_COLUMNS = [
     "error_count",
     "warning_count",
     "archive_path",
+    "registry_version",
 ]
 
 
@@ -90,6 +91,7 @@ def record_batch(
     submissions = pd.DataFrame(rows).reindex(columns=SUBMISSION_COLUMNS)
     submissions["year"] = submissions["year"].astype("Int64")
     insert_frame(con, "ops.submissions", submissions)
+    _record_verdicts(con, validated, loaded, run_id)
     _insert_contents(con, validated, loaded)
     settle_in_force(con)
     # report the statuses as settled: a file superseded within its own batch says so
@@ -113,7 +115,41 @@ def _verdict(res: FileResult) -> dict[str, object]:
         "status": "accepted" if res.accepted else "rejected",
         "error_count": len(res.errors),
         "warning_count": len(res.warnings),
+        "registry_version": res.registry_version,
     }
+
+
+def _record_verdicts(
+    con: duckdb.DuckDBPyConnection,
+    validated: Validated,
+    loaded: dict[int, int],
+    run_id: str | None,
+) -> None:
+    """Add one ops.submission_verdicts row per checked file (file_index -> submission_id):
+    the history a reparse adds to rather than overwrites."""
+    if not loaded:
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for index, sid in loaded.items():
+        res = validated.results[index]
+        verdict = _verdict(res)
+        rows.append(
+            {
+                "submission_id": sid,
+                "checked_at": now,
+                "run_id": run_id,
+                "verdict": verdict["status"],
+                "registry_version": verdict["registry_version"],
+                "error_count": verdict["error_count"],
+                "warning_count": verdict["warning_count"],
+                "error_rules": sorted({i.rule for i in res.errors}),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    ids = con.execute("select nextval('ops.verdict_ids') from range(?)", [len(rows)]).fetchall()
+    frame.insert(0, "verdict_id", [int(r[0]) for r in ids])
+    insert_frame(con, "ops.submission_verdicts", frame)
 
 
 def _insert_contents(
@@ -141,13 +177,18 @@ def _insert_contents(
 
 
 def reparse(
-    con: duckdb.DuckDBPyConnection, submission_ids: Sequence[int], validated: Validated
+    con: duckdb.DuckDBPyConnection,
+    submission_ids: Sequence[int],
+    validated: Validated,
+    run_id: str | None = None,
 ) -> set[tuple[str, int]]:
     """Replace what earlier runs read from these archived files with a fresh reading.
 
     Inside the caller's transaction. Withdrawn and duplicate files are never
-    passed in; a file may change between rejected and accepted. Returns the
-    (district, year) keys whose data may have changed.
+    passed in; a file may change between rejected and accepted. ops.submissions and
+    ops.validation_issues then hold the new verdict; ops.submission_verdicts keeps
+    every verdict, the earlier ones included. Returns the (district, year) keys whose
+    data may have changed.
     """
     if not submission_ids:
         return set()
@@ -180,13 +221,14 @@ def reparse(
             update ops.submissions as s
             set province_code = v.province_code, district_code = v.district_code,
                 year = v.year, status = v.status, error_count = v.error_count,
-                warning_count = v.warning_count
+                warning_count = v.warning_count, registry_version = v.registry_version
             from _verdicts as v
             where s.submission_id = v.submission_id
             """
         ).fetchall()
     finally:
         con.unregister("_verdicts")
+    _record_verdicts(con, validated, dict(enumerate(submission_ids)), run_id)
     _insert_contents(con, validated, dict(enumerate(submission_ids)))
     settle_in_force(con)
     after = {(r.info.district_code, r.info.year) for r in validated.results if r.info is not None}

@@ -162,8 +162,10 @@ def settle_in_force(con: duckdb.DuckDBPyConnection) -> None:
     staging/stg_submissions_in_force.sql; ops/settle_in_force.sql marks its choice
     `accepted` and the other valid files `superseded`.
     """
-    create_view(con, model_of("staging.stg_submissions"))
-    create_view(con, model_of("staging.stg_submissions_in_force"))
+    # the views read one another and the reference tables: all of them, as in a build
+    for model in models():
+        if model.materialised == "view":
+            create_view(con, model)
     con.execute(_read("ops/settle_in_force.sql")).fetchall()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from transforms.reference.registry import load_registry
+from transforms.reference import versions as rv
 from transforms.reference.ruleset import last_covered_year
 from transforms.workbook.contract import COMMUNES, FIRST_YEAR, INFO, MODELS, Column
 from transforms.workbook.writer import Cell, SheetData, Validation, write_workbook
@@ -64,20 +64,54 @@ def _validations(
     return out
 
 
-def template_sheets(district_code: str, year: int) -> list[SheetData]:
-    """Return the three sheets of the blank workbook for a district and year."""
-    registry = load_registry()
-    if district_code not in registry.district_by_code:
-        raise ValueError(
-            f"unknown district code {district_code!r}: expected a 3-digit GSO district code "
-            "such as '119' (Huyện Thuận Châu)"
+def template_version(district_code: str, year: int, registry_version: str | None = None) -> str:
+    """Return the registry version a template lists (registry.md): the year's version, or the
+    latest candidate of the year in which the district exists; `registry_version` chooses
+    another candidate. Raise ValueError for a version that is no candidate or lacks the
+    district, and for a district in no candidate."""
+    tried = rv.candidates(year)
+    having = rv.versions_with_district(district_code, tried)
+    if registry_version is not None:
+        if registry_version not in tried:
+            raise ValueError(
+                f"registry version {registry_version!r} is not one for {year}: "
+                f"choose one of {', '.join(tried)}"
+            )
+        if registry_version not in having:
+            raise ValueError(
+                f"district {district_code} does not exist in registry version "
+                f"{registry_version}: choose one of {', '.join(having) or 'none'}"
+            )
+        return registry_version
+    if not having:
+        known = any(
+            district_code in v.registry.district_by_code for v in rv.load_versions().values()
         )
+        raise ValueError(
+            f"unknown district code {district_code!r}"
+            + (
+                f" for {year} (registry versions {', '.join(tried)})"
+                if known
+                else ": expected a 3-digit GSO district code such as '119' (Huyện Thuận Châu)"
+            )
+        )
+    mine = rv.year_version(year)
+    return mine if mine in having else having[-1]
+
+
+def template_sheets(
+    district_code: str, year: int, registry_version: str | None = None
+) -> list[SheetData]:
+    """Return the three sheets of the blank workbook for a district and year, listing the
+    communes of the registry version `template_version` gives."""
     # a template for a year no ruleset covers would give a workbook the validator rejects
     last = last_covered_year()
     if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= last:
         raise ValueError(
             f"report year {year!r} is outside {FIRST_YEAR}..{last}, the years the rulesets cover"
         )
+    version = template_version(district_code, year, registry_version)
+    registry = rv.load_versions()[version].registry
     district_name, province_code = registry.district_by_code[district_code]
     communes = registry.communes_of(district_code)
 
@@ -125,10 +159,12 @@ def template_sheets(district_code: str, year: int) -> list[SheetData]:
     return [info, communes_sheet, models_sheet]
 
 
-def write_template(district_code: str, year: int, path: Path) -> Path:
+def write_template(
+    district_code: str, year: int, path: Path, registry_version: str | None = None
+) -> Path:
     """Write the blank workbook for a district and year to path and return path.
 
     Drop-down lists exist in .xlsx only; .xls and .ods get the same cells
     without them.
     """
-    return write_workbook(Path(path), template_sheets(district_code, year))
+    return write_workbook(Path(path), template_sheets(district_code, year, registry_version))
