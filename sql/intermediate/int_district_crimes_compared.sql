@@ -89,8 +89,9 @@ targeted as (
                 then coalesce(social_order_crimes_like_for_like, 0)
         end as social_order_crimes_like_for_like,
         -- the most crimes (like for like) that still meet the reduction against the baseline
+        -- (none for the baseline year itself)
         case
-            when baseline_submission_id is not null
+            when baseline_submission_id is not null and year > baseline_year
                 then round(
                     coalesce(social_order_crimes_baseline, 0) * (1 - min_crime_reduction), 9
                 )
