@@ -7,6 +7,8 @@ operation over several runs and the peak RSS of the process. The naive
 baseline (bench/baseline.py) runs in the same session for the ratio.
 Scenario `dask` (run last, only when --only names it) is (a) with reading fanned
 out over a local Dask cluster, printed beside (a) with its number of workers.
+The province reports (a) writes, one national year, are timed apart and their
+total size printed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ TARGETS = {  # scenario -> (seconds, description)
     "e": (1.0, "`ntm validate` on one district file, whole process"),
 }
 MAX_RSS_MB = 1536
+# the province reports of one national year (scenario a), timed apart from the run
+REPORTS_TARGET_S = 1.5
 # scenario `dask`: (a) with reading fanned out over a local Dask cluster (no target; it is
 # printed beside (a)); one thread per worker process, as parsing holds the GIL
 DASK_WORKERS = 2
@@ -111,12 +115,16 @@ def child(op: str, home: Path) -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # reports are timed apart: the targets are about loading and publishing
     reports = float(counts.get("reports_seconds", 0.0)) if isinstance(counts, dict) else 0.0
+    # what the run wrote, counted on disk (a province report is an .xlsx and an .html)
+    written = [f for f in (home / "reports").rglob("*") if f.is_file()]
     print(
         json.dumps(
             {
                 "seconds": seconds - reports,
                 "reports_seconds": reports,
-                "reports": counts.get("reports", 0) if isinstance(counts, dict) else 0,
+                "reports": sum(f.suffix == ".html" for f in written),
+                "reports_files": len(written),
+                "reports_bytes": sum(f.stat().st_size for f in written),
                 "peak_rss_mb": peak,
                 "worker_peak_rss_mb": children,
             }
@@ -202,6 +210,11 @@ def summarise(runs: list[dict[str, float]]) -> tuple[float, float, float, int]:
     )
 
 
+def reports_size(runs: list[dict[str, float]]) -> tuple[int, int]:
+    """Return the files and bytes of the reports the last run wrote."""
+    return int(runs[-1].get("reports_files", 0)), int(runs[-1].get("reports_bytes", 0))
+
+
 def scenarios(only: str) -> list[str]:
     """Return the scenarios named by --only: letters a-e, and `dask` anywhere (run last)."""
     letters = only.replace("dask", "").replace(",", "").strip()
@@ -226,6 +239,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ntm-bench-"))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; work dir {work}")
     results: dict[str, tuple[float, float, float, int]] = {}
+    sizes: dict[str, tuple[int, int]] = {}
     order = scenarios(args.only)
     # (e) needs no orchestrator: measured before the Prefect server starts, whose
     # background services would otherwise share the two cores with it
@@ -237,6 +251,7 @@ def main() -> None:
         for name in [n for n in order if n != "e"]:
             runs = scenario(name, args.repeat, env, work)
             results[name] = summarise(runs)
+            sizes[name] = reports_size(runs)
             seconds, rss, rep_s, reps = results[name]
             workers = f" on {DASK_WORKERS} Dask workers" if name == "dask" else ""
             # worker processes the run waited for (the Dask workers; not the forkserver pool's)
@@ -273,9 +288,22 @@ def main() -> None:
         label = f"(a) on a local Dask cluster, {DASK_WORKERS} worker processes x 1 thread"
         beside = f"; local runner (a): {results['a'][0]:.2f} s" if "a" in results else ""
         print(f"dask. {label:<55} {seconds:>9.2f} {'-':>9} {rss:>8.0f}{beside}")
-    reports = [(n, r[2], r[3]) for n, r in results.items() if r[3]]
+    if "a" in results and results["a"][3]:
+        rep_s, reps = results["a"][2:]
+        files, size = sizes["a"]
+        label = f"reports of one national year, timed apart ({reps} provinces)"
+        print(
+            f"   {label:<55} {rep_s:>9.2f} {REPORTS_TARGET_S:>9.1f} {'-':>8}  "
+            f"{'meets' if rep_s <= REPORTS_TARGET_S else 'MISSES'}; "
+            f"{files} files, {size / 1e6:.1f} MB in all"
+        )
+    reports = [(n, r[2], r[3]) for n, r in results.items() if r[3] and n != "a"]
     for name, rep_s, reps in reports:
-        print(f"reports after ({name}), timed apart: {reps} province-years in {rep_s:.1f} s")
+        files, size = sizes.get(name, (0, 0))
+        print(
+            f"reports after ({name}), timed apart: {reps} province-years in {rep_s:.1f} s,"
+            f" {files} files, {size / 1e6:.1f} MB"
+        )
     print(f"runs per scenario: {args.repeat} (baseline: 1); peak RSS target <= {MAX_RSS_MB} MB")
 
 

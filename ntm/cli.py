@@ -191,6 +191,12 @@ def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
             console.print(table)
     console.print(f"Warehouse: {settings.warehouse}")
     console.print(f"Snapshot for BI tools (read-only): {settings.published}")
+    written = counts.get("reports_written") or []
+    if written:
+        shown = ", ".join(written[:6]) + (
+            f" and {len(written) - 6} more" if len(written) > 6 else ""
+        )
+        console.print(f"Province reports written (province/year): {shown}")
     if settings.reports.is_dir() and any(settings.reports.iterdir()):
         console.print(f"Reports: {settings.reports}")
 

@@ -186,3 +186,40 @@ def test_a_ruleset_edited_by_a_province_reassesses_every_commune_on_the_next_run
     assert after > before
     assert last == [(None,)]  # a full rebuild
     assert marts_equal_a_full_rebuild(settings.warehouse, tmp_path)
+
+
+def test_a_model_whose_sql_changed_is_rebuilt_whole_by_the_next_run(tmp_path, monkeypatch):
+    """An upgrade that adds a column to a mart cannot be applied by a scoped build (the
+    insert would not fit the old table): the models' SQL is part of the fingerprint."""
+    from transforms.warehouse import runner
+
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    generate_district_files(settings.inbox, ["584"], [2023], seed=7)
+    for f in settings.inbox.iterdir():
+        os.utime(f, (time.time() - 60,) * 2)
+    pipeline.run_once(settings, "first")
+
+    real_read = runner._read
+
+    def upgraded(path: str) -> str:
+        sql = real_read(path)
+        if path == "marts/district_summary.sql":
+            return f"select *, 1 as count_new_thing from ({sql})"
+        return sql
+
+    monkeypatch.setattr(runner, "_read", upgraded)
+    runner.models_fingerprint.cache_clear()
+    generate_district_files(settings.inbox, ["585"], [2023], seed=7)  # a change: scoped build
+    for f in settings.inbox.iterdir():
+        os.utime(f, (time.time() - 60,) * 2)
+    try:
+        pipeline.run_once(settings, "after-the-upgrade")
+    finally:
+        runner.models_fingerprint.cache_clear()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        columns = [r[0] for r in con.execute("describe marts.district_summary").fetchall()]
+        last = con.execute(
+            "select years from ops.marts_builds order by build_id desc limit 1"
+        ).fetchall()
+    assert "count_new_thing" in columns
+    assert last == [(None,)]  # a full rebuild

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,19 @@ import python_calamine as pc
 from ntm.settings import Settings
 from tests.workbooks import Book
 from transforms import pipeline
-from transforms.reports import province_years, report_paths, write_reports
+from transforms.reports import (
+    province_years,
+    report_paths,
+    write_province_reports,
+    write_reports,
+)
 from transforms.reports.feedback import ERROR_FILL, WARNING_FILL, write_feedback
-from transforms.reports.province_data import CONDITION_VI, MODEL_TYPE_VI
+from transforms.reports.province_data import (
+    CONDITION_VI,
+    MODEL_TYPE_VI,
+    NoReport,
+    load_province_report,
+)
 from transforms.reports.province_excel import (
     SHEET_DISTRICTS,
     SHEET_FLAGS,
@@ -32,7 +45,7 @@ from transforms.reports.province_excel import (
     SHEET_UNREPORTED,
     write_province_report,
 )
-from transforms.reports.province_html import CHART_IDS, write_province_html
+from transforms.reports.province_html import CHART_IDS, render_html, write_province_html
 from transforms.validation.validate import validate_file
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,6 +53,7 @@ SON_LA = "14"
 THUAN_CHAU = "119"  # 29 communes
 QUYNH_NHAI = "118"
 YEAR = 2023
+VN = dt.timezone(dt.timedelta(hours=7))
 
 
 def _drop(settings: Settings, book: Book, name: str) -> None:
@@ -201,13 +215,18 @@ def test_every_text_cell_of_the_province_workbook_is_stored_as_text(workbook):
                     assert cell.data_type == "s"
 
 
-def test_a_province_without_data_gets_a_report_listing_every_district_as_missing(con, tmp_path):
-    path = write_province_report(con, "26", YEAR, tmp_path / "vinh-phuc.xlsx")
-    wb = openpyxl.load_workbook(path)
-    missing = table(wb[SHEET_UNREPORTED])
-    assert missing and {r["Tình trạng"] for r in missing} == {"Chưa nộp"}
-    figures = {r["Chỉ tiêu"]: r["Giá trị"] for r in table(wb[SHEET_SUMMARY])}
-    assert "Tỉnh chưa có báo cáo nào được chấp nhận" in figures["Ghi chú"]
+def test_a_province_without_a_submission_in_force_gets_no_report(con, tmp_path):
+    with pytest.raises(NoReport):
+        write_province_report(con, "26", YEAR, tmp_path / "vinh-phuc.xlsx")
+    # the run asks for the year after a change too (2024 is compared with 2023): nobody has
+    # submitted 2024, so there is nothing to say
+    written = write_province_reports(con, tmp_path, [("26", YEAR), (SON_LA, YEAR), (SON_LA, 2024)])
+    assert [(w.province_code, w.year) for w in written] == [(SON_LA, YEAR)]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
+        "2023/14/bao-cao-19-2_14_2023.html",
+        "2023/14/bao-cao-19-2_14_2023.xlsx",
+    ]
+    assert province_years(con) == [(SON_LA, 2019), (SON_LA, 2022), (SON_LA, YEAR)]
 
 
 def test_write_reports_puts_both_files_under_year_and_province(con, tmp_path):
@@ -220,6 +239,55 @@ def test_write_reports_puts_both_files_under_year_and_province(con, tmp_path):
     assert not [p for p in (tmp_path / "2023" / "14").iterdir() if p.name.startswith(".")]
 
 
+def test_the_plain_workbook_writer_reads_back_as_the_xlsxwriter_one(workbook, con, tmp_path):
+    from transforms.reports.province_excel import report_sheets
+    from transforms.workbook.writer import SheetData, write_plain_xlsx, write_workbook
+
+    tricky = SheetData(
+        "Khó",
+        [
+            ["=1+1", "+A1", "-2", "@SUM(A1:A2)", " leading", "trailing ", "a\x01b", "_x0041_"],
+            [1, 2.5, -0.0, 10**15, True, False, float("nan"), ""],
+            [
+                dt.date(2024, 1, 15),
+                dt.datetime(2024, 1, 15, 8, 30),
+                None,
+                "<b>&amp;</b>",
+                "x" * 40000,
+            ],
+        ],
+        start_row=2,
+        start_col=1,
+        bold_rows=frozenset({2}),
+        column_widths={1: 30, 2: 12, 3: 12, 5: 0.5},
+        freeze_rows=3,
+    )
+    sheets = [*report_sheets(load_province_report(con, SON_LA, YEAR)), tricky]
+    ours = write_plain_xlsx(tmp_path / "plain.xlsx", sheets, author="ntm")
+    theirs = write_workbook(tmp_path / "xlsxwriter.xlsx", sheets, author="ntm")
+    a, b = pc.CalamineWorkbook.from_path(str(ours)), pc.CalamineWorkbook.from_path(str(theirs))
+    assert a.sheet_names == b.sheet_names
+    for name in a.sheet_names:
+        mine = a.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        assert mine == b.get_sheet_by_name(name).to_python(skip_empty_area=False), name
+    x, y = openpyxl.load_workbook(ours), openpyxl.load_workbook(theirs)
+    for mine, other in zip(x.worksheets, y.worksheets, strict=True):
+        assert mine.freeze_panes == other.freeze_panes
+        assert {k: d.width for k, d in mine.column_dimensions.items()} == {
+            k: d.width for k, d in other.column_dimensions.items()
+        }
+        for row, row_other in zip(mine.iter_rows(), other.iter_rows(), strict=True):
+            for cell, cell_other in zip(row, row_other, strict=True):
+                assert (cell.value, cell.data_type, cell.font.b, cell.number_format) == (
+                    cell_other.value,
+                    cell_other.data_type,
+                    cell_other.font.b,
+                    cell_other.number_format,
+                ), (mine.title, cell.coordinate)
+    with pytest.raises(ValueError, match="write_workbook"):
+        write_plain_xlsx(tmp_path / "m.xlsx", [SheetData("M", [["a"]], merges=[(0, 0, 0, 1)])])
+
+
 # --- HTML province report -------------------------------------------------------------------
 
 
@@ -228,14 +296,16 @@ def page(con, tmp_path_factory) -> Path:
     return write_province_html(con, SON_LA, YEAR, tmp_path_factory.mktemp("html") / "r.html")
 
 
-def test_html_report_is_self_contained_with_plotly_inlined(page):
+def test_html_report_is_self_contained_with_its_charts_inline_and_no_script(page):
     text = page.read_text(encoding="utf-8")
-    assert re.search(r"<script[^>]*\bsrc\s*=", text) is None
+    assert re.search(r"<script\b", text) is None  # nothing to run, nothing to fetch
     assert re.search(r"<link\b", text) is None
-    assert "Plotly.newPlot" in text and len(text) > 1_000_000  # the library itself is inside
+    assert re.search(r"\b(src|href)\s*=", text) is None
     for chart_id in CHART_IDS:
-        assert f'id="{chart_id}"' in text
+        chart = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', text, re.S)
+        assert chart and "<svg" in chart.group(1) and 'class="bar"' in chart.group(1)
     assert '<html lang="vi">' in text and "Tỉnh Sơn La" in text
+    assert len(text.encode()) < 60_000
 
 
 class Chromium:
@@ -315,9 +385,11 @@ class Chromium:
 def render(
     url: str, screenshot: Path, selector_ids: tuple[str, ...] = (), wait_s: float = 15
 ) -> dict[str, Any]:
-    """Open url in headless chromium; return console errors, outside requests and svg counts.
+    """Open url in headless chromium; return console errors, outside requests and, for each
+    selector id, how many bars its SVG chart shows (0: no chart, or one drawn empty or with
+    no size on the page).
 
-    Waits up to wait_s for every chart div to hold plotly's .main-svg.
+    Waits up to wait_s for every chart to show its bars.
     """
     profile = Path(tempfile.mkdtemp(prefix="ntm-chromium-"))
     browser = Chromium(profile)
@@ -342,8 +414,12 @@ def render(
             result = browser.send(
                 "Runtime.evaluate",
                 {
-                    "expression": f"JSON.stringify({query}.map(id => document"
-                    f".querySelectorAll('#' + id + ' .main-svg').length))",
+                    "expression": f"JSON.stringify({query}.map(id => {{"
+                    "const svg = document.querySelector('#' + id + ' svg');"
+                    "if (!svg) return 0;"
+                    "const box = svg.getBoundingClientRect();"
+                    "if (box.width === 0 || box.height === 0) return 0;"
+                    "return svg.querySelectorAll('.bar').length; }))",
                     "returnByValue": True,
                 },
                 session=session,
@@ -382,7 +458,7 @@ def render(
             if e.get("method") == "Network.requestWillBeSent"
             and not e["params"]["request"]["url"].startswith(("file:", "data:", "about:"))
         ]
-        return {"errors": errors, "outside": outside, "svg_counts": counts}
+        return {"errors": errors, "outside": outside, "bars": counts}
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
@@ -403,7 +479,7 @@ def test_html_report_renders_every_chart_in_headless_chromium_without_console_er
     seen = render(page.as_uri(), shot, CHART_IDS)
     assert seen["errors"] == []
     assert seen["outside"] == []  # opens offline: nothing fetched beyond the file
-    assert all(n > 0 for n in seen["svg_counts"]), seen["svg_counts"]
+    assert all(n > 0 for n in seen["bars"]), seen["bars"]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
@@ -412,12 +488,405 @@ def test_the_browser_check_catches_console_errors_and_charts_that_did_not_render
     broken = tmp_path / "broken.html"
     broken.write_text(
         '<html><body><div id="chart-x"></div>'
-        "<script>console.error('boom'); Plotly.newPlot('chart-x', []);</script></body></html>"
+        "<script>console.error('boom'); drawChart('chart-x');</script>"
+        '<div id="chart-y"><svg width="0" height="0"><rect class="bar"/></svg></div>'
+        "</body></html>"
     )
-    seen = render(broken.as_uri(), tmp_path / "broken.png", ("chart-x",), wait_s=0.5)
+    seen = render(broken.as_uri(), tmp_path / "broken.png", ("chart-x", "chart-y"), wait_s=0.5)
     assert any("boom" in e for e in seen["errors"])
-    assert any("Plotly is not defined" in e for e in seen["errors"])
-    assert seen["svg_counts"] == [0]
+    assert any("drawChart is not defined" in e for e in seen["errors"])
+    assert seen["bars"] == [0, 0]
+
+
+# --- every figure shown equals the marts -----------------------------------------------------
+
+# The figure each labelled line of the summary sheet shows: a column of marts.province_summary,
+# shares in percent with one decimal.
+SUMMARY_FIGURES = {
+    "Số huyện": "districts_expected",
+    "Số huyện nộp đúng hạn": "districts_on_time",
+    "Số huyện nộp muộn": "districts_late",
+    "Số huyện có báo cáo bị từ chối": "districts_rejected",
+    "Số huyện chưa nộp": "districts_missing",
+    "Số xã": "communes_expected",
+    "Số xã đã báo cáo": "communes_reported",
+    "Số xã đạt tiêu chí 19.2": "communes_meeting",
+    "Tỷ lệ xã đạt tiêu chí 19.2 (%)": "pct_meeting",
+    "Mục tiêu đến năm 2025 (%)": "target_pct_meeting",
+    "Số xã cần thêm để đạt mục tiêu": "communes_needed",
+    "Số xã đạt mức nâng cao": "communes_meeting_advanced",
+    "Tỷ lệ xã đạt mức nâng cao (%)": "pct_meeting_advanced",
+    "Mục tiêu mức nâng cao đến năm 2025 (%)": "target_pct_meeting_advanced",
+    "Số xã cần thêm để đạt mục tiêu nâng cao": "communes_needed_advanced",
+    "Số xã chưa đạt": "communes_falling_short",
+    "Số xã chưa đủ dữ liệu đánh giá": "communes_not_assessable",
+    "Số xã chưa báo cáo": "communes_not_reported",
+    "Tội phạm về trật tự xã hội năm báo cáo": "social_order_crimes",
+    "Tội phạm về trật tự xã hội năm 2019 (các xã báo cáo cả hai năm)": "social_order_crimes_2019",
+    "Tội phạm về trật tự xã hội năm báo cáo (các xã báo cáo cả hai năm)": (
+        "social_order_crimes_like_for_like"
+    ),
+    "Mức giảm so với năm 2019 (%)": "pct_crime_reduction_vs_2019",
+    "Số huyện giảm từ 5% trở lên so với năm 2019": "districts_crime_reduction_pass",
+    "Số huyện chưa giảm đủ 5%": "districts_crime_reduction_fail",
+    "Số huyện chưa xác định được mức giảm": "districts_crime_reduction_unknown",
+    "Tỷ lệ huyện đạt mức giảm (%)": "pct_districts_crime_reduction",
+    "Tổ bảo vệ an ninh, trật tự ở cơ sở": "security_teams",
+    "Tổ hòa giải": "mediation_teams",
+    "Tổ phòng cháy, chữa cháy": "fire_teams",
+    "Tổ liên gia tự quản về an ninh, trật tự": "interfamily_groups",
+    "Camera an ninh": "cameras",
+}
+# The columns of the district sheet: a column of marts.district_summary (or province_summary
+# for the province's own row); None for the columns that are not figures.
+DISTRICT_FIGURES = {
+    "Số xã": "communes_expected",
+    "Số xã đã báo cáo": "communes_reported",
+    "Số xã đạt 19.2": "communes_meeting",
+    "Tỷ lệ xã đạt (%)": "pct_meeting",
+    "Mục tiêu (%)": "target_pct_meeting",
+    "Số xã cần thêm": "communes_needed",
+    "Số xã đạt mức nâng cao": "communes_meeting_advanced",
+    "Tỷ lệ nâng cao (%)": "pct_meeting_advanced",
+    "Số xã chưa đạt": "communes_falling_short",
+    "Số xã chưa đủ dữ liệu": "communes_not_assessable",
+    "Số xã chưa báo cáo": "communes_not_reported",
+    "Tội phạm về TTXH năm báo cáo": "social_order_crimes",
+    "Tội phạm về TTXH năm gốc (cùng các xã)": "social_order_crimes_2019",
+    "Tội phạm về TTXH năm báo cáo (cùng các xã)": "social_order_crimes_like_for_like",
+    "Mức giảm so với năm gốc (%)": "pct_crime_reduction_vs_2019",
+}
+
+
+def mart_rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def shown(column: str, value: Any) -> Any:
+    """Return a mart value as the reports show it: shares in percent with one decimal,
+    nothing as an empty cell."""
+    if value is None:
+        return ""
+    if column.startswith(("pct_", "target_pct_")):
+        return round(100 * value, 1)
+    return value
+
+
+def cells(path: Path, sheet: str) -> list[list[Any]]:
+    return (
+        pc.CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name(sheet)
+        .to_python(skip_empty_area=False)
+    )
+
+
+def records(rows: list[list[Any]], header_row: int = 2) -> list[dict[str, Any]]:
+    headers = rows[header_row]
+    return [dict(zip(headers, r, strict=False)) for r in rows[header_row + 1 :] if any(r)]
+
+
+@pytest.fixture(scope="module")
+def reports(con, tmp_path_factory):
+    """The Son La report of 2023 written to files, with the marts' rows it must show."""
+    [written] = write_province_reports(con, tmp_path_factory.mktemp("figures"), [(SON_LA, YEAR)])
+    where = [SON_LA, YEAR]
+    marts = {
+        "province": mart_rows(
+            con, "select * from marts.province_summary where province_code = ? and year = ?", where
+        )[0],
+        "districts": {
+            d["district_code"]: d
+            for d in mart_rows(
+                con,
+                "select * from marts.district_summary where province_code = ? and year = ?",
+                where,
+            )
+        },
+        "coverage": mart_rows(
+            con,
+            "select * from marts.model_coverage where province_code = ? and year = ?"
+            " order by level, unit_code, model_type_order",
+            where,
+        ),
+        "flags": mart_rows(
+            con,
+            "select * from marts.commune_flags where province_code = ? and year = ?",
+            where,
+        ),
+    }
+    return written, marts
+
+
+def test_the_district_mart_carries_the_gaps_the_reduction_line_and_the_rejected_file(con):
+    rows = {
+        d["district_code"]: d
+        for d in mart_rows(
+            con,
+            "select * from marts.district_summary where province_code = ? and year = ?",
+            [SON_LA, YEAR],
+        )
+    }
+    thuan_chau, quynh_nhai = rows[THUAN_CHAU], rows[QUYNH_NHAI]
+    assert (thuan_chau["communes_needed"], thuan_chau["meets_target"]) == (3, False)
+    assert thuan_chau["communes_needed_advanced"] == 15 - thuan_chau["communes_meeting_advanced"]
+    assert thuan_chau["social_order_crimes_target"] == pytest.approx(0.95 * 84)
+    assert thuan_chau["pct_crime_reduction_vs_2019"] == pytest.approx(1 - 56 / 84)
+    assert thuan_chau["count_files_rejected"] == 0
+    assert thuan_chau["last_rejected_file_name"] is None
+    assert quynh_nhai["submission_status"] == "rejected"
+    assert (quynh_nhai["count_files_rejected"], quynh_nhai["last_rejected_error_count"]) == (1, 1)
+    assert quynh_nhai["last_rejected_file_name"] == "quynh-nhai-2023.xlsx"
+    assert quynh_nhai["social_order_crimes_target"] is None  # nothing in force to compare
+    # the gap has one definition for every level: the province's is not the sum of its
+    # districts' but the same rule applied to its own counts
+    [province] = mart_rows(
+        con,
+        "select * from marts.province_summary where province_code = ? and year = ?",
+        [SON_LA, YEAR],
+    )
+    for unit in [*rows.values(), province]:
+        target = math.ceil(round(0.99 * unit["communes_expected"], 9))
+        assert unit["communes_needed"] == max(0, target - unit["communes_meeting"])
+        assert unit["meets_target"] == (unit["communes_meeting"] >= target)
+    [baseline] = mart_rows(
+        con,
+        "select * from marts.district_summary where district_code = ? and year = 2019",
+        [THUAN_CHAU],
+    )
+    assert baseline["social_order_crimes_target"] is None  # no line for the baseline year
+
+
+def test_every_figure_of_the_excel_report_equals_the_marts(reports):
+    written, marts = reports
+    province, districts = marts["province"], marts["districts"]
+
+    summary = {r[0]: r[1] for r in cells(written.xlsx, SHEET_SUMMARY)[3:] if r[0]}
+    figures = {label: v for label, v in summary.items() if label in SUMMARY_FIGURES}
+    assert set(figures) == set(SUMMARY_FIGURES)
+    for label, column in SUMMARY_FIGURES.items():
+        assert figures[label] == shown(column, province[column]), label
+
+    rows = {r["Mã huyện"]: r for r in records(cells(written.xlsx, SHEET_DISTRICTS))}
+    assert set(rows) == set(districts) | {SON_LA}
+    for code, row in rows.items():
+        mart = province if code == SON_LA else districts[code]
+        for header, column in DISTRICT_FIGURES.items():
+            assert row[header] == shown(column, mart[column]), (code, header)
+        assert (
+            row["Đạt mục tiêu"] == {True: "Đạt", False: "Chưa đạt", None: ""}[mart["meets_target"]]
+        )
+        if code != SON_LA:
+            assert row["Tên huyện"] == mart["district_name"]
+
+    unreported = {r["Mã huyện"]: r for r in records(cells(written.xlsx, SHEET_UNREPORTED))}
+    assert set(unreported) == {
+        c for c, d in districts.items() if d["submission_status"] in ("missing", "rejected")
+    }
+    for code, row in unreported.items():
+        d = districts[code]
+        assert row["Số tệp bị từ chối"] == d["count_files_rejected"]
+        assert row["Tệp gửi gần nhất"] == shown("", d["last_rejected_file_name"])
+        assert row["Số lỗi"] == shown("", d["last_rejected_error_count"])
+        if d["last_rejected_at"] is not None:
+            local = d["last_rejected_at"].astimezone(VN).replace(tzinfo=None)
+            assert abs(row["Thời điểm nhận"] - local) < dt.timedelta(seconds=1)
+
+    flags = records(cells(written.xlsx, SHEET_FLAGS))
+    seen = sorted(
+        (r["Mã xã"], r["Mã điều kiện"], r["Lý do và cách khắc phục"], r["Số liệu ghi nhận"])
+        for r in flags
+    )
+    want = sorted(
+        (f["commune_code"], f["condition"], f["message_vi"], f["observed"] or "")
+        for f in marts["flags"]
+    )
+    assert seen == want and len(flags) > 0
+
+    models = cells(written.xlsx, SHEET_MODELS)
+    province_level = [m for m in marts["coverage"] if m["level"] == "province"]
+    for row, m in zip(models[3:], province_level, strict=False):
+        assert row[:5] == [
+            MODEL_TYPE_VI[m["model_type"]],
+            m["communes_with_model"],
+            m["communes_expected"],
+            shown("pct_", m["pct_communes_with_model"]),
+            m["effective_models"],
+        ]
+    matrix_header = 3 + len(province_level) + 2
+    types = models[matrix_header][2 : 2 + len(province_level)]
+    assert types == [MODEL_TYPE_VI[m["model_type"]] for m in province_level]
+    by_district = {}
+    for m in marts["coverage"]:
+        if m["level"] == "district":
+            by_district.setdefault(m["unit_code"], []).append(
+                shown("pct_", m["pct_communes_with_model"])
+            )
+    matrix = {r[0]: r[2 : 2 + len(types)] for r in models[matrix_header + 1 :] if r[0]}
+    assert matrix == by_district
+
+
+def _svg_charts(text: str) -> dict[str, ET.Element]:
+    """Return each chart's SVG element by chart id (the SVG is well-formed XML)."""
+    found = re.findall(r'<figure class="chart" id="([^"]+)">.*?(<svg.*?</svg>)', text, re.S)
+    return {chart_id: ET.fromstring(svg) for chart_id, svg in found}
+
+
+def _svg(tag: str) -> str:
+    return f"{{http://www.w3.org/2000/svg}}{tag}"
+
+
+def _bars(category: ET.Element) -> list[tuple[float, float, float, str]]:
+    """Return (y, height, width, tooltip) of each bar of a chart category."""
+    return [
+        (
+            float(r.get("y", "0")),
+            float(r.get("height", "0")),
+            float(r.get("width", "0")),
+            r.findtext(_svg("title")) or "",
+        )
+        for r in category.iter(_svg("rect"))
+        if r.get("class") == "bar"
+    ]
+
+
+def _same_scale(pairs: list[tuple[float, float]], tolerance: float = 0.15) -> None:
+    """Assert that drawn lengths are proportional to their values (one scale per chart),
+    to the rounding of the coordinates (0.1 px)."""
+    scales = [drawn / value for value, drawn in pairs if value]
+    assert scales, pairs
+    for value, drawn in pairs:
+        assert abs(drawn - value * scales[0]) <= tolerance, (value, drawn, scales[0])
+
+
+def _figure(value: float | None, suffix: str = "") -> str:
+    return "-" if value is None else f"{value:g}{suffix}"
+
+
+def test_every_figure_of_the_html_report_equals_the_marts(reports):
+    written, marts = reports
+    province, districts = marts["province"], marts["districts"]
+    text = written.html.read_text(encoding="utf-8")
+
+    cards_xml = re.search(r'<div class="cards">.*?</div></div></div>', text, re.S)
+    assert cards_xml
+    cards = {
+        card.get("data-figure"): card[0].text
+        for card in ET.fromstring(cards_xml.group(0))
+        if card.get("class") == "card"
+    }
+    assert cards == {
+        "pct_meeting": _figure(shown("pct_", province["pct_meeting"]), "%"),
+        "communes_needed": str(province["communes_needed"]),
+        "pct_meeting_advanced": _figure(shown("pct_", province["pct_meeting_advanced"]), "%"),
+        "districts_crime_reduction_pass": (
+            f"{province['districts_crime_reduction_pass']}/{province['districts_expected']}"
+        ),
+        "districts_unreported": str(province["districts_missing"] + province["districts_rejected"]),
+    }
+
+    table = ET.fromstring(re.search(r'<table id="districts">.*?</table>', text, re.S).group(0))
+    headers = [th.text for th in table.iter("th")]
+    figures = {
+        "Số xã": "communes_expected",
+        "Xã đạt": "communes_meeting",
+        "Tỷ lệ đạt (%)": "pct_meeting",
+        "Cần thêm": "communes_needed",
+        "Tội phạm TTXH năm gốc": "social_order_crimes_2019",
+        "Tội phạm TTXH năm báo cáo": "social_order_crimes_like_for_like",
+        "Mức giảm (%)": "pct_crime_reduction_vs_2019",
+    }
+    rows = {
+        tr.get("data-code"): [td.text for td in tr]
+        for tr in table.iter("tr")
+        if tr.get("data-code")
+    }
+    assert set(rows) == set(districts)
+    for code, row in rows.items():
+        d = dict(zip(headers, row, strict=True))
+        mart = districts[code]
+        assert d["Tên huyện"] == mart["district_name"]
+        for header, column in figures.items():
+            value = shown(column, mart[column])
+            assert d[header] == _figure(None if value == "" else value), (code, header)
+
+    charts = _svg_charts(text)
+    assert set(charts) == set(CHART_IDS)
+
+    meeting = charts["chart-meeting"]
+    drawn = []
+    for category in meeting.iter(_svg("g")):
+        mart = districts[category.get("data-code")]
+        [(y, height, _, tooltip)] = _bars(category)
+        share = shown("pct_", mart["pct_meeting"])
+        drawn.append((share, height))
+        assert (
+            f"Đạt: {mart['communes_meeting']}/{mart['communes_expected']} xã ({share:g}%)"
+            in tooltip
+        )
+        assert f"Cần thêm: {mart['communes_needed']} xã" in tooltip
+        label = category.find(_svg("text"))
+        if mart["submission_status"] in ("on_time", "late"):
+            assert label is not None and label.text == f"{share:g}%"
+    assert len(drawn) == len(districts)
+    _same_scale(drawn)
+
+    crimes = charts["chart-crimes"]
+    drawn, axis, lines = [], set(), []
+    for category in crimes.iter(_svg("g")):
+        mart = districts[category.get("data-code")]
+        baseline, current = (
+            mart["social_order_crimes_2019"],
+            mart["social_order_crimes_like_for_like"],
+        )
+        values = [v for v in (baseline, current) if v is not None]
+        bars = _bars(category)
+        assert len(bars) == len(values)
+        reduction = shown("pct_", mart["pct_crime_reduction_vs_2019"])
+        for (y, height, _, tooltip), value in zip(bars, values, strict=True):
+            drawn.append((value, height))
+            axis.add(round(y + height, 1))
+            assert f"Năm 2019: {_figure(baseline)} vụ" in tooltip
+            assert f"Năm {YEAR}: {_figure(current)} vụ" in tooltip
+            assert f"Mức giảm: {_figure(None if reduction == '' else reduction, '%')}" in tooltip
+        marks = [line for line in category.iter(_svg("line")) if line.get("class") == "mark"]
+        target = mart["social_order_crimes_target"]
+        assert len(marks) == (target is not None)
+        for line in marks:
+            assert f"không quá {target:g} vụ" in (line.findtext(_svg("title")) or "")
+            lines.append((target, float(line.get("y1"))))
+    assert drawn and lines, "Thuan Chau reported in 2019 and 2023: its bars and line are drawn"
+    _same_scale(drawn)
+    [base] = axis  # every bar stands on the same axis
+    _same_scale(drawn + [(target, base - y) for target, y in lines])
+
+    models = charts["chart-models"]
+    coverage = [m for m in marts["coverage"] if m["level"] == "province"]
+    drawn = []
+    for category, m in zip(models.iter(_svg("g")), coverage, strict=True):
+        assert category.get("data-code") == m["model_type"]
+        [(_, _, width, tooltip)] = _bars(category)
+        share = shown("pct_", m["pct_communes_with_model"])
+        drawn.append((share, width))
+        texts = [t.text for t in category.iter(_svg("text"))]
+        assert texts == [
+            MODEL_TYPE_VI[m["model_type"]],
+            f"{share:g}% ({m['communes_with_model']}/{m['communes_expected']} xã)",
+        ]
+        assert f"{m['effective_models']} mô hình" in tooltip
+    _same_scale(drawn)
+
+
+def test_a_province_of_forty_districts_weighs_well_under_300_kb(con):
+    report = load_province_report(con, SON_LA, YEAR)
+    [model] = [d for d in report.districts if d["district_code"] == THUAN_CHAU]
+    report.districts = [
+        {**model, "district_code": f"{900 + i}", "district_name": f"Huyện Mường Tè Nậm Nhùn {i}"}
+        for i in range(40)
+    ]
+    page = render_html(report)
+    assert len(page.encode("utf-8")) < 150_000
 
 
 # --- feedback workbook ----------------------------------------------------------------------

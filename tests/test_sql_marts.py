@@ -389,6 +389,8 @@ def test_district_summary_counts_the_statuses_of_its_communes(con):
         "communes_not_assessable": 3,
         "communes_not_reported": 1,
         "communes_like_for_like": 10,
+        "communes_needed": 29 - 12,  # ceil(0.99 * 29) = 29
+        "communes_needed_advanced": 15 - 7,  # ceil(0.50 * 29) = 15
     }
     assert row["pct_meeting"] == pytest.approx(12 / 29)
     assert row["pct_meeting_advanced"] == pytest.approx(7 / 29)

@@ -28,7 +28,7 @@ from transforms.intake.inbox import Received, archive, scan
 from transforms.intake.lock import writer_lock
 from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
-from transforms.reports import province_years, write_reports
+from transforms.reports import WrittenReport, province_years, write_province_reports
 from transforms.reports.feedback import write_feedback
 from transforms.validation.validate import FileResult, ToRead, Validated, validate_batch
 from transforms.warehouse.connection import connect
@@ -66,7 +66,7 @@ class RunSummary:
     submissions: pd.DataFrame = field(default_factory=pd.DataFrame)
     changed: frozenset[tuple[str, int]] = frozenset()
     years_recomputed: tuple[int, ...] = ()
-    reports: tuple[Path, ...] = ()
+    reports: tuple[WrittenReport, ...] = ()  # the province reports written
     reports_seconds: float = 0.0  # timed apart: the benchmark reports it on its own
 
     def count(self, status: str) -> int:
@@ -86,6 +86,7 @@ class RunSummary:
             "districts_changed": len(self.changed),
             "years_recomputed": list(self.years_recomputed),
             "reports": len(self.reports),
+            "reports_written": [f"{r.province_code}/{r.year}" for r in self.reports],
             "reports_seconds": self.reports_seconds,
         }
 
@@ -397,9 +398,10 @@ def report_pairs(
 
 def write_reports_for(
     con: duckdb.DuckDBPyConnection, settings: Settings, pairs: Sequence[tuple[str, int]]
-) -> list[Path]:
-    """Return the province reports (Excel and HTML) written for these province-years."""
-    return write_reports(con, settings.reports, pairs)
+) -> list[WrittenReport]:
+    """Return the province reports (Excel and HTML) written for these province-years: those
+    with a submission in force."""
+    return write_province_reports(con, settings.reports, pairs)
 
 
 def write_feedback_for(
@@ -465,8 +467,7 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
             step(write_feedback_for, settings, received, validated.results, summary.submissions)
         pairs = report_pairs(con, set(summary.changed))
         started = time.perf_counter()
-        with progress.stage("reports", len(pairs)):
-            reports = step(write_reports_for, con, settings, pairs)
+        reports = step(write_reports_for, con, settings, pairs)
     return dataclasses.replace(
         summary,
         years_recomputed=tuple(sorted({year for _, year in pairs})),
@@ -505,8 +506,7 @@ def backfill(
         how.announce(con, summary)
         pairs = province_years(con, list(years))
         started = time.perf_counter()
-        with progress.stage("reports", len(pairs)):
-            reports = step(write_reports_for, con, settings, pairs)
+        reports = step(write_reports_for, con, settings, pairs)
     return dataclasses.replace(
         summary,
         years_recomputed=tuple(years),

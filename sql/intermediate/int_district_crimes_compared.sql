@@ -76,7 +76,7 @@ joined as (
             and in_force.year = like_for_like.year
 ),
 
-compared_to_baseline as (
+targeted as (
     select
         district_code,
         year,
@@ -95,21 +95,34 @@ compared_to_baseline as (
             when baseline_submission_id is not null or communes_like_for_like > 0
                 then coalesce(social_order_crimes_like_for_like, 0)
         end as social_order_crimes_like_for_like,
+        -- the most crimes (like for like) that still meet the reduction against the baseline
+        -- (none for the baseline year itself)
+        case
+            when
+                (baseline_submission_id is not null or communes_like_for_like > 0)
+                and year > baseline_year
+                then round(
+                    coalesce(social_order_crimes_baseline, 0) * (1 - min_crime_reduction), 9
+                )
+        end as social_order_crimes_target
+    from joined
+),
+
+judged as (
+    select
+        *,
         case
             when year <= baseline_year then 'unknown'
             -- no commune with a baseline comparison: nothing to compare like with like
             when communes_like_for_like = 0 then 'unknown'
-            when
-                social_order_crimes_like_for_like
-                <= round(social_order_crimes_baseline * (1 - min_crime_reduction), 9)
-                then 'pass'
+            when social_order_crimes_like_for_like <= social_order_crimes_target then 'pass'
             else 'fail'
         end as crime_reduction_vs_baseline
-    from joined
+    from targeted
 ),
 
 final as (
-    select * from compared_to_baseline
+    select * from judged
 )
 
 select * from final

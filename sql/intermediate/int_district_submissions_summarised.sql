@@ -22,6 +22,14 @@ per_district as (
             where status in ('accepted', 'superseded')
         ) as count_files_accepted,
         count(*) filter (where status = 'rejected') as count_files_rejected,
+        -- the latest rejected file: what the district must correct and send again
+        arg_max(file_name, received_at) filter (
+            where status = 'rejected'
+        ) as last_rejected_file_name,
+        max(received_at) filter (where status = 'rejected') as last_rejected_at,
+        arg_max(error_count, received_at) filter (
+            where status = 'rejected'
+        ) as last_rejected_error_count,
         count(*) filter (where status = 'withdrawn') as count_files_withdrawn,
         -- a duplicate always follows a real file, so it is not counted on its own
         count(*) filter (where status <> 'duplicate') as count_files_received

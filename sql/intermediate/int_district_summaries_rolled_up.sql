@@ -1,4 +1,4 @@
--- one row per province and year (level province) and per year (level nation) in scope
+-- one row per district, per province and per year in scope (level district, province, nation)
 with
 
 district_summary as (
@@ -25,10 +25,15 @@ districts as (
 
 summed as (
     select
-        case when grouping(province_code) = 0 then 'province' else 'nation' end as level,
+        case
+            when grouping(district_code) = 0 then 'district'
+            when grouping(province_code) = 0 then 'province'
+            else 'nation'
+        end as level,
         year,
         province_code,
         province_name,
+        district_code,
         count(distinct province_code) as provinces_in_scope,
         count(*) as districts_expected,
         count(submission_id) as districts_reported,
@@ -61,64 +66,86 @@ summed as (
         sum(interfamily_groups)::bigint as interfamily_groups,
         sum(cameras)::bigint as cameras
     from districts
-    group by grouping sets ((year, province_code, province_name), (year))
+    group by grouping sets (
+        (year, province_code, province_name, district_code),
+        (year, province_code, province_name),
+        (year)
+    )
 ),
 
--- the column order is the order of the province_summary and national_summary marts
-final as (
+-- the communes that must meet 19.2 (and the advanced level) for the unit to reach the
+-- national targets; rounded first so that 0.99 * 100 is 99, not 99.00000000000001
+targeted as (
     select
-        summed.level,
-        summed.year,
-        summed.province_code,
-        summed.province_name,
-        summed.provinces_in_scope,
-        summed.districts_expected,
-        summed.districts_reported,
-        summed.districts_on_time,
-        summed.districts_late,
-        summed.districts_rejected,
-        summed.districts_missing,
-        summed.communes_expected,
-        summed.communes_reported,
-        summed.communes_meeting,
-        summed.communes_meeting_advanced,
-        summed.communes_falling_short,
-        summed.communes_not_assessable,
-        summed.communes_not_reported,
-        summed.communes_meeting / nullif(summed.communes_expected, 0) as pct_meeting,
-        summed.communes_meeting_advanced
-        / nullif(summed.communes_expected, 0) as pct_meeting_advanced,
+        summed.*,
         rulesets.target_year,
         rulesets.target_pct_meeting,
         rulesets.target_pct_meeting_advanced,
-        greatest(
-            0,
-            ceil(round(rulesets.target_pct_meeting * summed.communes_expected, 9))
-            - summed.communes_meeting
-        )::bigint as communes_needed,
-        greatest(
-            0,
-            ceil(round(rulesets.target_pct_meeting_advanced * summed.communes_expected, 9))
-            - summed.communes_meeting_advanced
-        )::bigint as communes_needed_advanced,
-        summed.social_order_crimes,
-        summed.social_order_crimes_2019,
-        summed.social_order_crimes_like_for_like,
-        summed.districts_crime_reduction_pass,
-        summed.districts_crime_reduction_fail,
-        summed.districts_crime_reduction_unknown,
-        summed.districts_crime_reduction_pass / nullif(
-            summed.districts_crime_reduction_pass + summed.districts_crime_reduction_fail, 0
-        ) as pct_districts_crime_reduction,
-        summed.security_teams,
-        summed.mediation_teams,
-        summed.fire_teams,
-        summed.interfamily_groups,
-        summed.cameras,
-        rulesets.ruleset
+        rulesets.ruleset,
+        ceil(round(rulesets.target_pct_meeting * summed.communes_expected, 9))::bigint
+            as communes_target,
+        ceil(round(rulesets.target_pct_meeting_advanced * summed.communes_expected, 9))::bigint
+            as communes_target_advanced
     from summed
     inner join rulesets
         on summed.year = rulesets.year
+),
+
+-- each share and gap has this one definition, at every level; the column order is the
+-- order of the province_summary and national_summary marts
+final as (
+    select
+        level,
+        year,
+        province_code,
+        province_name,
+        district_code,
+        provinces_in_scope,
+        districts_expected,
+        districts_reported,
+        districts_on_time,
+        districts_late,
+        districts_rejected,
+        districts_missing,
+        communes_expected,
+        communes_reported,
+        communes_meeting,
+        communes_meeting_advanced,
+        communes_falling_short,
+        communes_not_assessable,
+        communes_not_reported,
+        communes_meeting / nullif(communes_expected, 0) as pct_meeting,
+        communes_meeting_advanced / nullif(communes_expected, 0) as pct_meeting_advanced,
+        target_year,
+        target_pct_meeting,
+        target_pct_meeting_advanced,
+        greatest(0, communes_target - communes_meeting) as communes_needed,
+        greatest(0, communes_target_advanced - communes_meeting_advanced)
+            as communes_needed_advanced,
+        -- an island district without communes has no share, so it neither meets nor misses
+        case when communes_expected > 0 then communes_meeting >= communes_target end
+            as meets_target,
+        case
+            when communes_expected > 0 then communes_meeting_advanced >= communes_target_advanced
+        end as meets_target_advanced,
+        social_order_crimes,
+        social_order_crimes_2019,
+        social_order_crimes_like_for_like,
+        1 - social_order_crimes_like_for_like / nullif(social_order_crimes_2019, 0)
+            as pct_crime_reduction_vs_2019,
+        districts_crime_reduction_pass,
+        districts_crime_reduction_fail,
+        districts_crime_reduction_unknown,
+        districts_crime_reduction_pass / nullif(
+            districts_crime_reduction_pass + districts_crime_reduction_fail, 0
+        ) as pct_districts_crime_reduction,
+        security_teams,
+        mediation_teams,
+        fire_teams,
+        interfamily_groups,
+        cameras,
+        ruleset
+    from targeted
 )
 
 select * from final

@@ -71,6 +71,7 @@ summarised as (
         districts.baseline_year,
         crimes.social_order_crimes_baseline as social_order_crimes_2019,
         crimes.social_order_crimes_like_for_like,
+        crimes.social_order_crimes_target,
         crimes.communes_like_for_like,
         coalesce(crimes.crime_reduction_vs_baseline, 'unknown') as crime_reduction_vs_2019,
         team_totals.* exclude (team_totals.year, team_totals.district_code),
@@ -95,35 +96,10 @@ summarised as (
             and districts.year = team_totals.year
 ),
 
+-- counts and sums only: the shares and the gaps to the targets are derived once, for every
+-- level, in int_district_summaries_rolled_up
 final as (
-    select
-        year,
-        province_code,
-        district_code,
-        district_name,
-        communes_expected,
-        communes_reported,
-        communes_meeting,
-        communes_meeting_advanced,
-        communes_falling_short,
-        communes_not_assessable,
-        communes_not_reported,
-        communes_meeting / nullif(communes_expected, 0) as pct_meeting,
-        communes_meeting_advanced / nullif(communes_expected, 0) as pct_meeting_advanced,
-        * exclude (
-            year,
-            province_code,
-            district_code,
-            district_name,
-            communes_expected,
-            communes_reported,
-            communes_meeting,
-            communes_meeting_advanced,
-            communes_falling_short,
-            communes_not_assessable,
-            communes_not_reported
-        )
-    from summarised
+    select * from summarised
 )
 
 select * from final

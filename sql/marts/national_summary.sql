@@ -16,6 +16,7 @@ final as (
             year,
             province_code,
             province_name,
+            district_code,
             provinces_in_scope,
             districts_expected
         )

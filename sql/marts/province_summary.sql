@@ -6,7 +6,7 @@ rolled_up as (
 ),
 
 final as (
-    select * exclude (level, provinces_in_scope)
+    select * exclude (level, district_code, provinces_in_scope)
     from rolled_up
     where level = 'province'
 )

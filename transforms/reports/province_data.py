@@ -7,7 +7,7 @@ published snapshot: both carry `ref`, `ops` and `marts` under the same names.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,16 +51,11 @@ CONDITION_VI = {
 }
 MODEL_TYPE_VI = {key: labels[0] for key, labels in c.MODEL_TYPES}
 
-# Used only when the warehouse has no ruleset row for the year (a province
-# with nothing in scope): the national program targets of the 2021-2025 ruleset.
-DEFAULT_TARGET_PCT = 0.99
-DEFAULT_TARGET_PCT_ADVANCED = 0.50
-DEFAULT_MIN_CRIME_REDUCTION = 0.05
-DEFAULT_BASELINE_YEAR = 2019
-
 
 @dataclass
 class ProvinceReport:
+    """Everything one province report shows for a year, as rows of the marts."""
+
     province_code: str
     province_name: str
     year: int
@@ -70,11 +65,11 @@ class ProvinceReport:
     target_pct_advanced: float
     min_crime_reduction: float
     baseline_year: int
-    summary: Row | None  # marts.province_summary, None when the province is out of scope
-    districts: list[Row] = field(default_factory=list)  # every registry district
-    flags: list[Row] = field(default_factory=list)
-    coverage: list[Row] = field(default_factory=list)  # province level, one per model type
-    district_coverage: list[Row] = field(default_factory=list)
+    summary: Row  # marts.province_summary
+    districts: list[Row] = field(default_factory=list)  # marts.district_summary
+    flags: list[Row] = field(default_factory=list)  # marts.commune_flags, with names
+    coverage: list[Row] = field(default_factory=list)  # marts.model_coverage, province level
+    district_coverage: list[Row] = field(default_factory=list)  # district level
 
     @property
     def unreported_districts(self) -> list[Row]:
@@ -87,18 +82,8 @@ class ProvinceReport:
         return f"Tiêu chí 19.2 (an ninh, trật tự) - {self.province_name} - năm {self.year}"
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[Row]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
-
-
-def needed_for(target: float, expected: int | None, meeting: int | None) -> int | None:
-    """Return how many more communes must meet a target share (0 when it is met)."""
-    if expected is None or meeting is None:
-        return None
-    # round first so 0.99 * 100 is 99, not 99.00000000000001
-    return max(0, math.ceil(round(target * expected, 9)) - meeting)
+class NoReport(LookupError):
+    """The province has no submission in force for the year: there is nothing to report."""
 
 
 def pct(value: float | None) -> float | None:
@@ -106,156 +91,134 @@ def pct(value: float | None) -> float | None:
     return None if value is None else round(100 * float(value), 1)
 
 
-def reduction_pct(current: int | None, baseline: int | None) -> float | None:
-    """Return the reduction of crimes against the baseline in percent (negative: a rise)."""
-    if current is None or not baseline:
-        return None
-    return round(100 * (1 - current / baseline), 1)
+# Each mart is read once per year for every province asked for, then split by province;
+# the year and the provinces travel as parameters.
+_PROVINCES = """
+    select * from marts.province_summary
+    where year = $year and list_contains($provinces, province_code)
+    order by province_code
+"""
+_DISTRICTS = """
+    select * from marts.district_summary
+    where year = $year and list_contains($provinces, province_code)
+    order by province_code, district_code
+"""
+_FLAGS = """
+    select
+        flags.province_code,
+        flags.district_code,
+        flags.commune_code,
+        flags.commune_name,
+        assessment.status as commune_status,
+        flags.level,
+        flags.condition,
+        flags.outcome,
+        flags.observed,
+        flags.threshold,
+        flags.message_vi
+    from marts.commune_flags as flags
+    left join marts.commune_assessment as assessment
+        on assessment.year = flags.year and assessment.commune_code = flags.commune_code
+    where flags.year = $year and list_contains($provinces, flags.province_code)
+    order by
+        flags.province_code,
+        flags.district_code,
+        flags.commune_code,
+        flags.level = 'advanced',
+        flags.condition_order,
+        flags.condition
+"""
+_COVERAGE = """
+    select * from marts.model_coverage
+    where
+        level in ('province', 'district')
+        and year = $year
+        and list_contains($provinces, province_code)
+    order by province_code, level, unit_code, model_type_order, model_type
+"""
+_RULESETS = "select * from ref.rulesets"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[Row]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+
+
+def _by_province(rows: list[Row]) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {}
+    for row in rows:
+        out.setdefault(row["province_code"], []).append(row)
+    return out
+
+
+def load_year_reports(
+    con: duckdb.DuckDBPyConnection, year: int, province_codes: Iterable[str]
+) -> dict[str, ProvinceReport]:
+    """Return the report of each of these provinces that has a submission in force for the
+    year, by province code; one query per mart serves them all."""
+    params = {"year": int(year), "provinces": sorted(set(province_codes))}
+    summaries = _rows(con, _PROVINCES, params)
+    if not summaries:
+        return {}
+    districts = _by_province(_rows(con, _DISTRICTS, params))
+    flags = _by_province(_rows(con, _FLAGS, params))
+    coverage = _by_province(_rows(con, _COVERAGE, params))
+    rulesets = {r["ruleset"]: r for r in _rows(con, _RULESETS, {})}
+    reports = {}
+    for s in summaries:
+        code = s["province_code"]
+        ruleset = rulesets[s["ruleset"]]
+        names = {d["district_code"]: d["district_name"] for d in districts.get(code, [])}
+        province_flags = flags.get(code, [])
+        for f in province_flags:
+            f["district_name"] = names.get(f["district_code"])
+        units = coverage.get(code, [])
+        reports[code] = ProvinceReport(
+            province_code=code,
+            province_name=str(s["province_name"]),
+            year=int(year),
+            ruleset=s["ruleset"],
+            target_year=s["target_year"],
+            target_pct=float(s["target_pct_meeting"]),
+            target_pct_advanced=float(s["target_pct_meeting_advanced"]),
+            min_crime_reduction=float(ruleset["min_crime_reduction"]),
+            baseline_year=int(ruleset["baseline_year"]),
+            summary=s,
+            districts=districts.get(code, []),
+            flags=province_flags,
+            coverage=[m for m in units if m["level"] == "province"],
+            district_coverage=[m for m in units if m["level"] == "district"],
+        )
+    return reports
+
+
+def load_reports(
+    con: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, int]]
+) -> list[ProvinceReport]:
+    """Return the reports of the (province_code, year) pairs that have something to say (a
+    submission in force), in the order given; the others are left out."""
+    pairs = [(str(p), int(y)) for p, y in pairs]
+    by_year: dict[int, list[str]] = {}
+    for code, year in pairs:
+        by_year.setdefault(year, []).append(code)
+    loaded = {
+        (code, year): report
+        for year, codes in by_year.items()
+        for code, report in load_year_reports(con, year, codes).items()
+    }
+    return [loaded[pair] for pair in dict.fromkeys(pairs) if pair in loaded]
 
 
 def load_province_report(
     con: duckdb.DuckDBPyConnection, province_code: str, year: int
 ) -> ProvinceReport:
-    """Return everything a province report shows for one year."""
-    province = _rows(
-        con,
-        "select province_code, province_name from ref.provinces where province_code = ?",
-        [province_code],
-    )
-    if not province:
-        raise ValueError(f"unknown province code {province_code!r}")
-    summary = _rows(
-        con,
-        "select * from marts.province_summary where province_code = ? and year = ?",
-        [province_code, year],
-    )
-    rulesets = _rows(
-        con,
-        "select * from ref.rulesets where ? between first_year and last_year"
-        " order by is_active desc, ruleset desc limit 1",
-        [year],
-    )
-    ruleset = rulesets[0] if rulesets else {}
-    report = ProvinceReport(
-        province_code=province_code,
-        province_name=str(province[0]["province_name"]),
-        year=year,
-        ruleset=ruleset.get("ruleset"),
-        target_year=ruleset.get("target_year"),
-        target_pct=float(ruleset.get("target_pct_meeting") or DEFAULT_TARGET_PCT),
-        target_pct_advanced=float(
-            ruleset.get("target_pct_meeting_advanced") or DEFAULT_TARGET_PCT_ADVANCED
-        ),
-        min_crime_reduction=float(
-            ruleset.get("min_crime_reduction") or DEFAULT_MIN_CRIME_REDUCTION
-        ),
-        baseline_year=int(ruleset.get("baseline_year") or DEFAULT_BASELINE_YEAR),
-        summary=summary[0] if summary else None,
-    )
-    report.districts = _rows(
-        con,
-        """
-        with
-        -- the province's districts of the year (registry.md: of its version, plus any with a
-        -- submission in force), or today's when the year has no data
-        registry as (
-            select district_code, district_name from marts.district_summary
-            where province_code = ? and year = ?
-            union all
-            select district_code, district_name from ref.districts
-            where province_code = ? and not exists (
-                select 1 from marts.district_summary where province_code = ? and year = ?
-            )
-        ),
-        summaries as (
-            select * from marts.district_summary where province_code = ? and year = ?
-        ),
-        rejected as (
-            select
-                district_code,
-                count(*) as rejected_files,
-                arg_max(file_name, received_at) as last_rejected_file,
-                max(received_at) as last_rejected_at,
-                arg_max(error_count, received_at) as last_rejected_errors
-            from ops.submissions
-            where province_code = ? and year = ? and status = 'rejected'
-            group by district_code
-        )
-        select
-            registry.district_code,
-            coalesce(summaries.district_name, registry.district_name) as district_name,
-            summaries.* exclude (district_code, district_name, province_code, year),
-            coalesce(
-                summaries.submission_status,
-                case when rejected.district_code is not null then 'rejected' else 'missing' end
-            ) as submission_status,
-            rejected.rejected_files,
-            rejected.last_rejected_file,
-            rejected.last_rejected_at,
-            rejected.last_rejected_errors
-        from registry
-        left join summaries using (district_code)
-        left join rejected using (district_code)
-        order by registry.district_code
-        """,
-        [province_code, year, province_code, province_code, year]
-        + [province_code, year, province_code, year],
-    )
-    for d in report.districts:
-        d["communes_needed"] = needed_for(
-            report.target_pct, d.get("communes_expected"), d.get("communes_meeting")
-        )
-        d["crime_reduction_pct"] = reduction_pct(
-            d.get("social_order_crimes_like_for_like"), d.get("social_order_crimes_2019")
-        )
-    report.flags = _rows(
-        con,
-        """
-        select
-            flags.district_code,
-            districts.district_name,
-            flags.commune_code,
-            flags.commune_name,
-            assessment.status as commune_status,
-            flags.level,
-            flags.condition,
-            flags.condition_order,
-            flags.outcome,
-            flags.observed,
-            flags.threshold,
-            flags.message_vi
-        from marts.commune_flags as flags
-        left join (
-            select district_code, arg_max(district_name, registry_version) as district_name
-            from ref.districts_by_version group by district_code
-        ) as districts using (district_code)
-        left join marts.commune_assessment as assessment
-            using (year, commune_code)
-        where flags.province_code = ? and flags.year = ?
-        order by
-            flags.district_code,
-            flags.commune_code,
-            flags.level = 'advanced',
-            flags.condition_order,
-            flags.condition
-        """,
-        [province_code, year],
-    )
-    report.coverage = _rows(
-        con,
-        "select * from marts.model_coverage"
-        " where level = 'province' and unit_code = ? and year = ?"
-        " order by model_type_order, model_type",
-        [province_code, year],
-    )
-    report.district_coverage = _rows(
-        con,
-        "select * from marts.model_coverage"
-        " where level = 'district' and province_code = ? and year = ?"
-        " order by unit_code, model_type_order, model_type",
-        [province_code, year],
-    )
-    return report
+    """Return everything a province report shows for one year; NoReport when the province
+    has no submission in force that year."""
+    found = load_reports(con, [(province_code, year)])
+    if not found:
+        raise NoReport(f"province {province_code!r} has no submission in force for {year}")
+    return found[0]
 
 
 def province_years(
@@ -263,19 +226,11 @@ def province_years(
     years: list[int] | None = None,
     province_code: str | None = None,
 ) -> list[tuple[str, int]]:
-    """Return the (province_code, year) pairs that have a report to write, in order.
-
-    A province is reported for a year when it is in the marts' scope (an
-    accepted submission) or has received any file for that year.
-    """
+    """Return the (province_code, year) pairs that have a report to write, in order: those
+    with a submission in force (the scope of the marts)."""
     rows = con.execute(
-        """
-        select distinct province_code, year from marts.province_summary
-        union
-        select distinct province_code, year from ops.submissions
-        where province_code is not null and year is not null
-        order by year, province_code
-        """
+        "select distinct province_code, year from marts.province_summary"
+        " order by year, province_code"
     ).fetchall()
     return [
         (str(p), int(y))

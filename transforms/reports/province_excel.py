@@ -1,4 +1,4 @@
-"""The province report as an Excel workbook, in Vietnamese, written by workbook_writer."""
+"""The province report as an Excel workbook, in Vietnamese: sheets of plain values."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from transforms.reports.province_data import (
     ProvinceReport,
     load_province_report,
     pct,
-    reduction_pct,
 )
-from transforms.workbook.writer import Cell, SheetData, write_workbook
+from transforms.workbook.writer import Cell, SheetData, write_plain_xlsx
 
 SHEET_SUMMARY = "Tổng hợp tỉnh"
 SHEET_DISTRICTS = "Theo huyện"
@@ -119,68 +118,55 @@ def _sheet(
 
 def summary_sheet(report: ProvinceReport) -> SheetData:
     """Return the province's key figures against the national targets."""
-    s = report.summary or {}
+    s = report.summary
     target_year = report.target_year or "2025"
     base = report.baseline_year
     lines: list[list[Cell]] = [[report.title], [], ["Chỉ tiêu", "Giá trị"]]
-    if not s:
-        lines.append(["Ghi chú", "Tỉnh chưa có báo cáo nào được chấp nhận cho năm này."])
     lines += [
         ["Bộ tiêu chí áp dụng", report.ruleset],
-        ["Số huyện", len(report.districts)],
-        ["Số huyện nộp đúng hạn", s.get("districts_on_time")],
-        ["Số huyện nộp muộn", s.get("districts_late")],
-        [
-            "Số huyện có báo cáo bị từ chối",
-            sum(d["submission_status"] == "rejected" for d in report.districts),
-        ],
-        [
-            "Số huyện chưa nộp",
-            sum(d["submission_status"] == "missing" for d in report.districts),
-        ],
-        ["Số xã", s.get("communes_expected")],
-        ["Số xã đã báo cáo", s.get("communes_reported")],
-        ["Số xã đạt tiêu chí 19.2", s.get("communes_meeting")],
-        ["Tỷ lệ xã đạt tiêu chí 19.2 (%)", pct(s.get("pct_meeting"))],
+        ["Số huyện", s["districts_expected"]],
+        ["Số huyện nộp đúng hạn", s["districts_on_time"]],
+        ["Số huyện nộp muộn", s["districts_late"]],
+        ["Số huyện có báo cáo bị từ chối", s["districts_rejected"]],
+        ["Số huyện chưa nộp", s["districts_missing"]],
+        ["Số xã", s["communes_expected"]],
+        ["Số xã đã báo cáo", s["communes_reported"]],
+        ["Số xã đạt tiêu chí 19.2", s["communes_meeting"]],
+        ["Tỷ lệ xã đạt tiêu chí 19.2 (%)", pct(s["pct_meeting"])],
         [f"Mục tiêu đến năm {target_year} (%)", pct(report.target_pct)],
-        ["Số xã cần thêm để đạt mục tiêu", s.get("communes_needed")],
-        ["Số xã đạt mức nâng cao", s.get("communes_meeting_advanced")],
-        ["Tỷ lệ xã đạt mức nâng cao (%)", pct(s.get("pct_meeting_advanced"))],
+        ["Số xã cần thêm để đạt mục tiêu", s["communes_needed"]],
+        ["Số xã đạt mức nâng cao", s["communes_meeting_advanced"]],
+        ["Tỷ lệ xã đạt mức nâng cao (%)", pct(s["pct_meeting_advanced"])],
         [f"Mục tiêu mức nâng cao đến năm {target_year} (%)", pct(report.target_pct_advanced)],
-        ["Số xã cần thêm để đạt mục tiêu nâng cao", s.get("communes_needed_advanced")],
-        ["Số xã chưa đạt", s.get("communes_falling_short")],
-        ["Số xã chưa đủ dữ liệu đánh giá", s.get("communes_not_assessable")],
-        ["Số xã chưa báo cáo", s.get("communes_not_reported")],
-        ["Tội phạm về trật tự xã hội năm báo cáo", s.get("social_order_crimes")],
+        ["Số xã cần thêm để đạt mục tiêu nâng cao", s["communes_needed_advanced"]],
+        ["Số xã chưa đạt", s["communes_falling_short"]],
+        ["Số xã chưa đủ dữ liệu đánh giá", s["communes_not_assessable"]],
+        ["Số xã chưa báo cáo", s["communes_not_reported"]],
+        ["Tội phạm về trật tự xã hội năm báo cáo", s["social_order_crimes"]],
         [
             f"Tội phạm về trật tự xã hội năm {base} (các xã báo cáo cả hai năm)",
-            s.get("social_order_crimes_2019"),
+            s["social_order_crimes_2019"],
         ],
         [
             "Tội phạm về trật tự xã hội năm báo cáo (các xã báo cáo cả hai năm)",
-            s.get("social_order_crimes_like_for_like"),
+            s["social_order_crimes_like_for_like"],
         ],
-        [
-            f"Mức giảm so với năm {base} (%)",
-            reduction_pct(
-                s.get("social_order_crimes_like_for_like"), s.get("social_order_crimes_2019")
-            ),
-        ],
+        [f"Mức giảm so với năm {base} (%)", pct(s["pct_crime_reduction_vs_2019"])],
         [
             f"Số huyện giảm từ {pct(report.min_crime_reduction):g}% trở lên so với năm {base}",
-            s.get("districts_crime_reduction_pass"),
+            s["districts_crime_reduction_pass"],
         ],
         [
             f"Số huyện chưa giảm đủ {pct(report.min_crime_reduction):g}%",
-            s.get("districts_crime_reduction_fail"),
+            s["districts_crime_reduction_fail"],
         ],
-        ["Số huyện chưa xác định được mức giảm", s.get("districts_crime_reduction_unknown")],
-        ["Tỷ lệ huyện đạt mức giảm (%)", pct(s.get("pct_districts_crime_reduction"))],
-        ["Tổ bảo vệ an ninh, trật tự ở cơ sở", s.get("security_teams")],
-        ["Tổ hòa giải", s.get("mediation_teams")],
-        ["Tổ phòng cháy, chữa cháy", s.get("fire_teams")],
-        ["Tổ liên gia tự quản về an ninh, trật tự", s.get("interfamily_groups")],
-        ["Camera an ninh", s.get("cameras")],
+        ["Số huyện chưa xác định được mức giảm", s["districts_crime_reduction_unknown"]],
+        ["Tỷ lệ huyện đạt mức giảm (%)", pct(s["pct_districts_crime_reduction"])],
+        ["Tổ bảo vệ an ninh, trật tự ở cơ sở", s["security_teams"]],
+        ["Tổ hòa giải", s["mediation_teams"]],
+        ["Tổ phòng cháy, chữa cháy", s["fire_teams"]],
+        ["Tổ liên gia tự quản về an ninh, trật tự", s["interfamily_groups"]],
+        ["Camera an ninh", s["cameras"]],
     ]
     return SheetData(
         SHEET_SUMMARY,
@@ -190,65 +176,46 @@ def summary_sheet(report: ProvinceReport) -> SheetData:
     )
 
 
+def _unit_figures(row: dict[str, Any], target: float | None) -> list[Cell]:
+    """Return the figures of a district or province row of the district sheet, as the marts
+    give them (shares in percent)."""
+    return [
+        row["communes_expected"],
+        row["communes_reported"],
+        row["communes_meeting"],
+        pct(row["pct_meeting"]),
+        target,
+        _yes_no(row["meets_target"]),
+        row["communes_needed"],
+        row["communes_meeting_advanced"],
+        pct(row["pct_meeting_advanced"]),
+        row["communes_falling_short"],
+        row["communes_not_assessable"],
+        row["communes_not_reported"],
+        row["social_order_crimes"],
+        row["social_order_crimes_2019"],
+        row["social_order_crimes_like_for_like"],
+        pct(row["pct_crime_reduction_vs_2019"]),
+    ]
+
+
 def district_sheet(report: ProvinceReport) -> SheetData:
     """Return one row per district against the targets, then the province total."""
     target = pct(report.target_pct)
     rows: list[list[Cell]] = []
     for d in report.districts:
-        share = d.get("pct_meeting")
         rows.append(
             [
                 d["district_code"],
                 d["district_name"],
                 SUBMISSION_STATUS_VI.get(d["submission_status"], d["submission_status"]),
-                d.get("communes_expected"),
-                d.get("communes_reported"),
-                d.get("communes_meeting"),
-                pct(share),
-                target,
-                _yes_no(None if share is None else share >= report.target_pct - 1e-9),
-                d.get("communes_needed"),
-                d.get("communes_meeting_advanced"),
-                pct(d.get("pct_meeting_advanced")),
-                d.get("communes_falling_short"),
-                d.get("communes_not_assessable"),
-                d.get("communes_not_reported"),
-                d.get("social_order_crimes"),
-                d.get("social_order_crimes_2019"),
-                d.get("social_order_crimes_like_for_like"),
-                d.get("crime_reduction_pct"),
-                REDUCTION_VI.get(d.get("crime_reduction_vs_2019") or "unknown"),
+                *_unit_figures(d, target),
+                REDUCTION_VI.get(d["crime_reduction_vs_2019"] or "unknown"),
             ]
         )
-    s = report.summary
-    if s:
-        share = s.get("pct_meeting")
-        rows.append(
-            [
-                report.province_code,
-                "Toàn tỉnh",
-                None,
-                s.get("communes_expected"),
-                s.get("communes_reported"),
-                s.get("communes_meeting"),
-                pct(share),
-                target,
-                _yes_no(None if share is None else share >= report.target_pct - 1e-9),
-                s.get("communes_needed"),
-                s.get("communes_meeting_advanced"),
-                pct(s.get("pct_meeting_advanced")),
-                s.get("communes_falling_short"),
-                s.get("communes_not_assessable"),
-                s.get("communes_not_reported"),
-                s.get("social_order_crimes"),
-                s.get("social_order_crimes_2019"),
-                s.get("social_order_crimes_like_for_like"),
-                reduction_pct(
-                    s.get("social_order_crimes_like_for_like"), s.get("social_order_crimes_2019")
-                ),
-                None,
-            ]
-        )
+    rows.append(
+        [report.province_code, "Toàn tỉnh", None, *_unit_figures(report.summary, target), None]
+    )
     title = f"{report.title}: kết quả theo huyện so với mục tiêu {target:g}% số xã đạt"
     widths = [10, 30, 16] + [12] * (len(DISTRICT_HEADERS) - 3)
     return _sheet(SHEET_DISTRICTS, title, DISTRICT_HEADERS, rows, widths)
@@ -264,10 +231,10 @@ def unreported_sheet(report: ProvinceReport) -> SheetData:
                 d["district_code"],
                 d["district_name"],
                 SUBMISSION_STATUS_VI[d["submission_status"]],
-                d.get("rejected_files") or 0,
-                d.get("last_rejected_file"),
-                _local(d.get("last_rejected_at")),
-                d.get("last_rejected_errors"),
+                d["count_files_rejected"],
+                d["last_rejected_file_name"],
+                _local(d["last_rejected_at"]),
+                d["last_rejected_error_count"],
                 "Sửa các ô được đánh dấu trong tệp phản hồi rồi gửi lại"
                 if rejected
                 else "Gửi báo cáo của huyện",
@@ -372,5 +339,5 @@ def write_report_workbook(report: ProvinceReport, path: Path) -> Path:
     """Write an already loaded province report to path; return path."""
     path = Path(path)
     with replace_atomically(path) as tmp:
-        write_workbook(tmp, report_sheets(report), author="ntm")
+        write_plain_xlsx(tmp, report_sheets(report), author="ntm")
     return path

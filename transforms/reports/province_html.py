@@ -1,7 +1,8 @@
-"""The province report as one self-contained HTML page: plotly charts, plotly.js inlined.
+"""The province report as one self-contained HTML page, its charts drawn as inline SVG.
 
-The page opens offline (no CDN, no fonts or scripts fetched): provincial
-offices often read reports on machines without reliable internet.
+The page opens offline and carries no script (no CDN, no fonts or scripts fetched):
+provincial offices often read reports on machines without reliable internet, and
+mail them on. A province of 30 districts weighs a few tens of kilobytes.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from transforms.atomic import replace_atomically
 from transforms.reports.province_data import (
@@ -22,8 +21,8 @@ from transforms.reports.province_data import (
     ProvinceReport,
     load_province_report,
     pct,
-    reduction_pct,
 )
+from transforms.reports.svg_charts import CHART_CSS, Bar, Category, bar_chart, column_chart
 
 CHART_IDS = ("chart-meeting", "chart-crimes", "chart-models")
 MEETS = "#2e7d32"
@@ -32,10 +31,9 @@ NO_DATA = "#9e9e9e"
 BASELINE = "#90a4ae"
 CURRENT = "#1565c0"
 TARGET_LINE = "#c62828"
-_PLOT_CONFIG = {"displaylogo": False, "responsive": True}
-_FONT = {"family": "Arial, 'Noto Sans', 'DejaVu Sans', sans-serif", "size": 13}
 
-_CSS = """
+_CSS = (
+    """
 body { font-family: Arial, 'Noto Sans', 'DejaVu Sans', sans-serif; margin: 0 auto;
        max-width: 1200px; padding: 16px 24px; color: #212121; }
 h1 { font-size: 22px; margin: 8px 0 4px; }
@@ -49,8 +47,11 @@ table { border-collapse: collapse; font-size: 13px; margin-top: 8px; width: 100%
 th, td { border: 1px solid #ddd; padding: 4px 6px; text-align: right; }
 th { background: #f5f5f5; }
 td.text, th.text { text-align: left; }
-.chart { min-height: 420px; }
+figure.chart { margin: 24px 0 0; }
+figure.chart figcaption { font-size: 16px; font-weight: bold; margin-bottom: 4px; }
 """
+    + CHART_CSS
+)
 
 
 def _short_name(name: str) -> str:
@@ -60,201 +61,172 @@ def _short_name(name: str) -> str:
     return name
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 440) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0},
-        font=_FONT,
-        height=height,
-        margin={"l": 60, "r": 30, "t": 60, "b": 110},
-        yaxis_title=y_title,
-        legend={"orientation": "h", "y": -0.3},
-        plot_bgcolor="white",
-        bargap=0.25,
-    )
-    fig.update_yaxes(gridcolor="#eeeeee", zeroline=True, zerolinecolor="#bdbdbd")
-    return fig
+def _shown(value: Any) -> str:
+    """Return a figure as the page shows it: '-' for nothing, shares without trailing .0."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
-def meeting_chart(report: ProvinceReport) -> go.Figure:
-    """Return the share of communes meeting 19.2 per district, against the target line."""
+def _status(d: dict[str, Any]) -> str:
+    return SUBMISSION_STATUS_VI.get(d["submission_status"], d["submission_status"])
+
+
+def meeting_chart(report: ProvinceReport) -> tuple[str, str]:
+    """Return (title, SVG) of the share of communes meeting 19.2 per district, against the
+    target line."""
     target = pct(report.target_pct) or 0.0
-    names, values, colours, labels, hover = [], [], [], [], []
+    categories = []
     for d in report.districts:
-        share = pct(d.get("pct_meeting"))
-        names.append(_short_name(str(d["district_name"])))
-        values.append(share or 0.0)
-        status = SUBMISSION_STATUS_VI.get(d["submission_status"], d["submission_status"])
+        share = pct(d["pct_meeting"])
+        status = _status(d)
         if share is None or d["submission_status"] in ("missing", "rejected"):
-            colours.append(NO_DATA)
-            labels.append(status)
+            colour, label = NO_DATA, status
         else:
-            colours.append(MEETS if share >= target else SHORT)
-            labels.append(f"{share:g}%")
-        needed = d.get("communes_needed")
-        hover.append(
-            f"{d['district_name']}<br>Đạt: {d.get('communes_meeting') or 0}/"
-            f"{d.get('communes_expected') or 0} xã ({'-' if share is None else share}%)"
-            f"<br>Cần thêm: {'-' if needed is None else needed} xã"
-            f"<br>Báo cáo: {status}"
+            colour, label = (MEETS if d["meets_target"] else SHORT), f"{share:g}%"
+        tooltip = (
+            f"{d['district_name']}\nĐạt: {d['communes_meeting']}/{d['communes_expected']} xã"
+            f" ({_shown(share)}%)\nCần thêm: {_shown(d['communes_needed'])} xã"
+            f"\nBáo cáo: {status}"
         )
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=values,
-            marker_color=colours,
-            hovertext=hover,
-            hoverinfo="text",
-            text=labels,
-            textposition="outside",
-            cliponaxis=False,
-            name="Tỷ lệ xã đạt 19.2",
-        )
+        bar = Bar(share or 0.0, colour, tooltip, label)
+        categories.append(Category(d["district_code"], _short_name(d["district_name"]), [bar]))
+    legend = [
+        ("Đạt mục tiêu", MEETS, "box"),
+        ("Chưa đạt mục tiêu", SHORT, "box"),
+        ("Chưa có báo cáo được chấp nhận", NO_DATA, "box"),
+        (f"Mục tiêu {target:g}%", TARGET_LINE, "dash"),
+    ]
+    title = f"Tỷ lệ xã đạt tiêu chí 19.2 theo huyện, năm {report.year}"
+    return title, column_chart(
+        CHART_IDS[0],
+        title,
+        categories,
+        legend,
+        y_max=100.0,
+        y_suffix="%",
+        y_title="Tỷ lệ xã đạt",
+        line=(target, f"Mục tiêu {target:g}%"),
     )
-    fig.add_hline(
-        y=target,
-        line_dash="dash",
-        line_color=TARGET_LINE,
-        annotation_text=f"Mục tiêu {target:g}%",
-        annotation_position="top left",
-    )
-    fig.update_yaxes(range=[0, 110], ticksuffix="%")
-    return _layout(fig, f"Tỷ lệ xã đạt tiêu chí 19.2 theo huyện, năm {report.year}", "Tỷ lệ xã đạt")
 
 
-def crimes_chart(report: ProvinceReport) -> go.Figure:
-    """Return crimes against social order per district: baseline, the year, the reduction line."""
+def crimes_chart(report: ProvinceReport) -> tuple[str, str]:
+    """Return (title, SVG) of crimes against social order per district: the baseline year,
+    the year, and the line the 5% reduction asks for."""
     base = report.baseline_year
-    factor = 1 - report.min_crime_reduction
-    names, baseline, current, line, hover = [], [], [], [], []
-    for d in report.districts:
-        names.append(_short_name(str(d["district_name"])))
-        b = d.get("social_order_crimes_2019")
-        y = d.get("social_order_crimes_like_for_like")
-        baseline.append(b)
-        current.append(y)
-        line.append(None if b is None else round(b * factor, 2))
-        verdict = REDUCTION_VI.get(d.get("crime_reduction_vs_2019") or "unknown")
-        change = reduction_pct(y, b)
-        hover.append(
-            f"{d['district_name']}<br>Năm {base}: {'-' if b is None else b} vụ"
-            f"<br>Năm {report.year}: {'-' if y is None else y} vụ"
-            f"<br>Mức giảm: {'-' if change is None else f'{change:g}%'} ({verdict})"
-        )
     reduction = pct(report.min_crime_reduction) or 0.0
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=names,
-            y=baseline,
-            name=f"Năm {base} (năm gốc)",
-            marker_color=BASELINE,
-            hovertext=hover,
-            hoverinfo="text",
+    categories = []
+    for d in report.districts:
+        b = d["social_order_crimes_2019"]
+        y = d["social_order_crimes_like_for_like"]
+        line = d["social_order_crimes_target"]
+        change = pct(d["pct_crime_reduction_vs_2019"])
+        verdict = REDUCTION_VI.get(d["crime_reduction_vs_2019"] or "unknown")
+        tooltip = (
+            f"{d['district_name']}\nNăm {base}: {_shown(b)} vụ"
+            f"\nNăm {report.year}: {_shown(y)} vụ"
+            f"\nMức cần đạt: không quá {_shown(line)} vụ"
+            f"\nMức giảm: {'-' if change is None else f'{change:g}%'} ({verdict})"
         )
-    )
-    if report.year != base:
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=current,
-                name=f"Năm {report.year}",
-                marker_color=CURRENT,
-                hovertext=hover,
-                hoverinfo="text",
+        bars = [Bar(None if b is None else float(b), BASELINE, tooltip)]
+        if report.year != base:
+            bars.append(Bar(None if y is None else float(y), CURRENT, tooltip))
+        categories.append(
+            Category(
+                d["district_code"],
+                _short_name(d["district_name"]),
+                bars,
+                mark=None if line is None else float(line),
+                mark_tooltip=f"{d['district_name']}: mức cần đạt không quá {_shown(line)} vụ",
             )
         )
-    fig.add_trace(
-        go.Scatter(
-            x=names,
-            y=line,
-            mode="markers",
-            name=f"Mức cần đạt: giảm {reduction:g}% so với năm {base}",
-            marker={"symbol": "line-ew-open", "size": 34, "line": {"width": 3}},
-            marker_color=TARGET_LINE,
-            hoverinfo="skip",
-        )
-    )
-    fig.update_layout(barmode="group")
+    legend = [(f"Năm {base} (năm gốc)", BASELINE, "box")]
+    if report.year != base:
+        legend.append((f"Năm {report.year}", CURRENT, "box"))
+    legend.append((f"Mức cần đạt: giảm {reduction:g}% so với năm {base}", TARGET_LINE, "line"))
     title = (
         f"Tội phạm về trật tự xã hội theo huyện: năm {report.year} so với năm {base}"
         " (cùng các xã báo cáo cả hai năm)"
     )
-    return _layout(fig, title, "Số vụ")
+    return title, column_chart(CHART_IDS[1], title, categories, legend, y_title="Số vụ")
 
 
-def models_chart(report: ProvinceReport) -> go.Figure:
-    """Return the share of communes with an effective model of each type in the province."""
-    rows = list(reversed(report.coverage))
-    fig = go.Figure(
-        go.Bar(
-            y=[MODEL_TYPE_VI.get(m["model_type"], m["model_type"]) for m in rows],
-            x=[pct(m["pct_communes_with_model"]) or 0.0 for m in rows],
-            orientation="h",
-            marker_color=CURRENT,
-            text=[
-                f"{pct(m['pct_communes_with_model']) or 0:g}% "
-                f"({m['communes_with_model']}/{m['communes_expected']} xã)"
-                for m in rows
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hoverinfo="text",
-            hovertext=[f"{m['effective_models']} mô hình hoạt động hiệu quả" for m in rows],
-            name="Tỷ lệ xã có mô hình",
+def models_chart(report: ProvinceReport) -> tuple[str, str]:
+    """Return (title, SVG) of the share of communes with an effective model of each type."""
+    categories = []
+    for m in report.coverage:
+        share = pct(m["pct_communes_with_model"])
+        name = str(MODEL_TYPE_VI.get(m["model_type"], m["model_type"]))
+        label = f"{_shown(share)}% ({m['communes_with_model']}/{m['communes_expected']} xã)"
+        tooltip = f"{name}: {m['effective_models']} mô hình hoạt động hiệu quả"
+        categories.append(
+            Category(m["model_type"], name, [Bar(share or 0.0, CURRENT, tooltip, label)])
         )
+    title = f"Tỷ lệ xã có mô hình điển hình hoạt động hiệu quả, năm {report.year}"
+    return title, bar_chart(
+        CHART_IDS[2],
+        title,
+        categories,
+        x_max=100.0,
+        x_suffix="%",
     )
-    fig.update_xaxes(range=[0, 125], ticksuffix="%", gridcolor="#eeeeee")
-    fig = _layout(
-        fig,
-        f"Tỷ lệ xã có mô hình điển hình hoạt động hiệu quả, năm {report.year}",
-        "",
-        height=max(360, 60 + 36 * len(rows)),
-    )
-    fig.update_layout(margin={"l": 220, "b": 60})
-    return fig
 
 
-def _card(value: Any, label: str) -> str:
-    shown = "-" if value is None else value
+def _card(value: Any, label: str, key: str) -> str:
     return (
-        f'<div class="card"><div class="value">{html.escape(str(shown))}</div>'
+        f'<div class="card" data-figure="{key}"><div class="value">'
+        f"{html.escape(_shown(value))}</div>"
         f'<div class="label">{html.escape(label)}</div></div>'
     )
 
 
+def _share(value: float | None) -> str | None:
+    share = pct(value)
+    return None if share is None else f"{share:g}%"
+
+
+DISTRICT_COLUMNS = (
+    # (header, field of marts.district_summary, text column), in the order shown
+    ("Mã huyện", "district_code", True),
+    ("Tên huyện", "district_name", True),
+    ("Báo cáo", "submission_status", True),
+    ("Số xã", "communes_expected", False),
+    ("Xã đạt", "communes_meeting", False),
+    ("Tỷ lệ đạt (%)", "pct_meeting", False),
+    ("Cần thêm", "communes_needed", False),
+    ("Tội phạm TTXH năm gốc", "social_order_crimes_2019", False),
+    ("Tội phạm TTXH năm báo cáo", "social_order_crimes_like_for_like", False),
+    ("Mức giảm (%)", "pct_crime_reduction_vs_2019", False),
+    ("Giảm từ 5%", "crime_reduction_vs_2019", True),
+)
+
+
+def _district_cell(d: dict[str, Any], key: str) -> Any:
+    value = d[key]
+    if key == "submission_status":
+        return _status(d)
+    if key == "crime_reduction_vs_2019":
+        return REDUCTION_VI.get(value or "unknown")
+    if key.startswith("pct_"):
+        return pct(value)
+    return value
+
+
 def _district_table(report: ProvinceReport) -> str:
-    heads = [
-        ("Mã huyện", True),
-        ("Tên huyện", True),
-        ("Báo cáo", True),
-        ("Số xã", False),
-        ("Xã đạt", False),
-        ("Tỷ lệ đạt (%)", False),
-        ("Cần thêm", False),
-        (f"Tội phạm TTXH {report.baseline_year}", False),
-        (f"Tội phạm TTXH {report.year}", False),
-        ("Mức giảm", True),
+    out = ['<table id="districts"><thead><tr>']
+    out += [
+        f'<th class="{"text" if text else ""}">{html.escape(h)}</th>'
+        for h, _, text in DISTRICT_COLUMNS
     ]
-    out = ["<table><thead><tr>"]
-    out += [f'<th class="{"text" if t else ""}">{html.escape(h)}</th>' for h, t in heads]
     out.append("</tr></thead><tbody>")
     for d in report.districts:
-        cells = [
-            (d["district_code"], True),
-            (d["district_name"], True),
-            (SUBMISSION_STATUS_VI.get(d["submission_status"], d["submission_status"]), True),
-            (d.get("communes_expected"), False),
-            (d.get("communes_meeting"), False),
-            (pct(d.get("pct_meeting")), False),
-            (d.get("communes_needed"), False),
-            (d.get("social_order_crimes_2019"), False),
-            (d.get("social_order_crimes_like_for_like"), False),
-            (REDUCTION_VI.get(d.get("crime_reduction_vs_2019") or "unknown"), True),
-        ]
-        out.append("<tr>")
+        out.append(f'<tr data-code="{html.escape(d["district_code"])}">')
         out += [
-            f'<td class="{"text" if t else ""}">{html.escape("-" if v is None else str(v))}</td>'
-            for v, t in cells
+            f'<td class="{"text" if text else ""}">'
+            f"{html.escape(_shown(_district_cell(d, key)))}</td>"
+            for _, key, text in DISTRICT_COLUMNS
         ]
         out.append("</tr>")
     out.append("</tbody></table>")
@@ -262,9 +234,10 @@ def _district_table(report: ProvinceReport) -> str:
 
 
 def render_html(report: ProvinceReport) -> str:
-    """Return the report page as one HTML document with plotly.js inlined."""
-    s = report.summary or {}
+    """Return the report page as one HTML document, its charts inline SVG, no script."""
+    s = report.summary
     target = pct(report.target_pct) or 0.0
+    reduction = pct(report.min_crime_reduction) or 0.0
     charts = [
         (
             meeting_chart(report),
@@ -272,52 +245,46 @@ def render_html(report: ProvinceReport) -> str:
         ),
         (
             crimes_chart(report),
-            f"Vạch đỏ: mức tội phạm cần đạt để giảm {pct(report.min_crime_reduction):g}% so"
-            f" với năm {report.baseline_year} (Quyết định 926/QĐ-TTg).",
+            f"Vạch đỏ: mức tội phạm cần đạt để giảm {reduction:g}% so với năm"
+            f" {report.baseline_year} (Quyết định 926/QĐ-TTg).",
         ),
         (models_chart(report), "Tỷ lệ trên tổng số xã của tỉnh trong danh mục."),
     ]
-    blocks = []
-    for (fig, note), div_id in zip(charts, CHART_IDS, strict=True):
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            div_id=div_id,
-            config=_PLOT_CONFIG,
-        )
-        blocks.append(
-            f'<section class="chart">{div}<p class="note">{html.escape(note)}</p></section>'
-        )
+    blocks = [
+        f'<figure class="chart" id="{chart_id}"><figcaption>{html.escape(caption)}'
+        f'</figcaption>{svg}<p class="note">{html.escape(note)}</p></figure>'
+        for ((caption, svg), note), chart_id in zip(charts, CHART_IDS, strict=True)
+    ]
     unreported = report.unreported_districts
     missing_text = (
         "Huyện chưa có báo cáo được chấp nhận: "
-        + "; ".join(
-            f"{d['district_name']} ({SUBMISSION_STATUS_VI[d['submission_status']].lower()})"
-            for d in unreported
-        )
+        + "; ".join(f"{d['district_name']} ({_status(d).lower()})" for d in unreported)
         if unreported
         else "Tất cả các huyện đã có báo cáo được chấp nhận."
     )
     cards = "".join(
         [
             _card(
-                None if s.get("pct_meeting") is None else f"{pct(s.get('pct_meeting')):g}%",
+                _share(s["pct_meeting"]),
                 f"xã đạt tiêu chí 19.2 (mục tiêu {target:g}%)",
+                "pct_meeting",
             ),
-            _card(s.get("communes_needed"), "xã cần thêm để đạt mục tiêu"),
+            _card(s["communes_needed"], "xã cần thêm để đạt mục tiêu", "communes_needed"),
             _card(
-                None
-                if s.get("pct_meeting_advanced") is None
-                else f"{pct(s.get('pct_meeting_advanced')):g}%",
+                _share(s["pct_meeting_advanced"]),
                 f"xã đạt mức nâng cao (mục tiêu {pct(report.target_pct_advanced):g}%)",
+                "pct_meeting_advanced",
             ),
             _card(
-                f"{s.get('districts_crime_reduction_pass') or 0}/{len(report.districts)}",
-                f"huyện giảm từ {pct(report.min_crime_reduction):g}% tội phạm so với năm "
-                f"{report.baseline_year}",
+                f"{s['districts_crime_reduction_pass']}/{s['districts_expected']}",
+                f"huyện giảm từ {reduction:g}% tội phạm so với năm {report.baseline_year}",
+                "districts_crime_reduction_pass",
             ),
-            _card(len(unreported), "huyện chưa có báo cáo được chấp nhận"),
+            _card(
+                s["districts_missing"] + s["districts_rejected"],
+                "huyện chưa có báo cáo được chấp nhận",
+                "districts_unreported",
+            ),
         ]
     )
     title = html.escape(report.title)
@@ -329,7 +296,6 @@ def render_html(report: ProvinceReport) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>{_CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
 </head>
 <body>
 <h1>{title}</h1>

@@ -13,7 +13,7 @@ from transforms.reference import successions as succ
 from transforms.reference import versions as rv
 from transforms.reference.ruleset import load_rulesets
 from transforms.warehouse.duck import insert_frame, transaction
-from transforms.warehouse.runner import migrate
+from transforms.warehouse.runner import migrate, models_fingerprint
 from transforms.workbook.contract import MODEL_TYPES
 
 
@@ -157,6 +157,8 @@ def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
     # the derived tables follow from the frames, the registry data file and these rules
     digest.update(str(rv.load_versions_file_sha256()).encode())
     digest.update(PREDECESSOR_RULES.encode())
+    # the models' SQL too: after an upgrade that changes a model the marts are rebuilt whole
+    digest.update(models_fingerprint().encode())
     for table, frame in frames.items():
         digest.update(table.encode())
         digest.update(",".join(map(str, frame.columns)).encode())

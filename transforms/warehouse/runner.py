@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -85,6 +86,20 @@ def models() -> tuple[Model, ...]:
             raise ValueError(f"sql/models.txt line {number}: a view is never rebuilt in part")
         out.append(Model(path, materialised, tuple(keys)))
     return tuple(out)
+
+
+@cache
+def models_fingerprint() -> str:
+    """Return a digest of sql/models.txt and every model file: the marts' code.
+
+    It is part of the reference fingerprint, so a build made by other SQL (a release that
+    adds a column, which a scoped build cannot) is redone whole by the next run.
+    """
+    digest = hashlib.sha256(_read("models.txt").encode())
+    for model in models():
+        digest.update(model.path.encode())
+        digest.update(_read(model.path).encode())
+    return digest.hexdigest()
 
 
 def model_paths() -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -380,3 +381,289 @@ def _ods_cell(value: Cell, attrs: dict[str, Any], table_cell: Any, para: Any) ->
         raise TypeError(f"cannot write {type(value).__name__} to .ods")
     cell.addElement(para(text=text))
     return cell
+
+
+# --- plain xlsx: values only, written directly -------------------------------------------
+
+# Sheets of values (text, numbers, booleans, dates), bold rows, column widths and frozen
+# rows are all the province reports need. xlsxwriter spends about 5 microseconds per cell
+# (argument checks, a record per cell, an XML writer call per cell); written as text here
+# the same cells cost a fraction of that, which matters for the 400,000 cells of a national
+# year of reports. Strings are shared strings, as xlsxwriter stores them: never formulas.
+
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_STYLE_BOLD, _STYLE_DATETIME, _STYLE_DATE = 1, 2, 3
+_PLAIN_STYLES = (
+    f'{_XML}<styleSheet xmlns="{_NS_MAIN}">'
+    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"'
+    ' applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    "</cellStyles></styleSheet>"
+)
+# Excel's limit on the length of a cell's text; xlsxwriter truncates there too
+_MAX_STRING = 32767
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_plain_xlsx(
+    path: Path,
+    sheets: Iterable[SheetLike],
+    *,
+    created: dt.datetime | None = None,
+    author: str | None = None,
+) -> Path:
+    """Write sheets of plain values to an .xlsx at path and return path.
+
+    The sheets may use bold rows, column widths and frozen rows, but no merges,
+    validations, fills or comments (write_workbook writes those). Cells read back as
+    write_workbook's do: text as text, numbers, booleans, dates with the same formats.
+    """
+    path = Path(path)
+    data = [as_sheet(s) for s in sheets]
+    if not data:
+        raise ValueError("a workbook needs at least one sheet")
+    names: set[str] = set()
+    for sheet in data:
+        if sheet.merges or sheet.validations or sheet.fills or sheet.comments:
+            raise ValueError(f"sheet {sheet.name!r} needs write_workbook (merges, fills, ...)")
+        if not sheet.name or len(sheet.name) > 31 or _BAD_SHEET_NAME.search(sheet.name):
+            raise ValueError(f"invalid sheet name {sheet.name!r}")
+        if sheet.name.lower() in names:
+            raise ValueError(f"duplicate sheet name {sheet.name!r}")
+        names.add(sheet.name.lower())
+    strings: dict[str, int] = {}
+    parts = [
+        (f"xl/worksheets/sheet{i}.xml", _plain_sheet(sheet, strings, selected=i == 1))
+        for i, sheet in enumerate(data, start=1)
+    ]
+    n = len(data)
+    content_types = (
+        f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package'
+        '.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd'
+        '.openxmlformats-package.core-properties+xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/>'
+        + "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}.worksheet+xml"/>'
+            for i in range(1, n + 1)
+        )
+        + "</Types>"
+    )
+    root_rels = (
+        f'{_XML}<Relationships xmlns="{_NS_PKG_REL}">'
+        f'<Relationship Id="rId1" Type="{_NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+        'relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>'
+    )
+    stamp = (created or dt.datetime.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    creator = _xml_text(author or "")
+    core = (
+        f'{_XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:dcterms="http://purl.org/dc/terms/"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:creator>{creator}</dc:creator><cp:lastModifiedBy>{creator}</cp:lastModifiedBy>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+    workbook = (
+        f'{_XML}<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}"><workbookPr/>'
+        "<bookViews><workbookView/></bookViews><sheets>"
+        + "".join(
+            f'<sheet name="{_xml_attr(s.name)}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, s in enumerate(data, start=1)
+        )
+        + '</sheets><calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+    )
+    workbook_rels = (
+        f'{_XML}<Relationships xmlns="{_NS_PKG_REL}">'
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="{_NS_REL}/worksheet"'
+            f' Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, n + 1)
+        )
+        + f'<Relationship Id="rId{n + 1}" Type="{_NS_REL}/styles" Target="styles.xml"/>'
+        f'<Relationship Id="rId{n + 2}" Type="{_NS_REL}/sharedStrings"'
+        ' Target="sharedStrings.xml"/></Relationships>'
+    )
+    shared = (
+        f'{_XML}<sst xmlns="{_NS_MAIN}" uniqueCount="{len(strings)}">'
+        + "".join(map(_shared_string, strings))
+        + "</sst>"
+    )
+    entries = [
+        ("[Content_Types].xml", content_types),
+        ("_rels/.rels", root_rels),
+        ("docProps/core.xml", core),
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", workbook_rels),
+        ("xl/styles.xml", _PLAIN_STYLES),
+        ("xl/sharedStrings.xml", shared),
+        *parts,
+    ]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in entries:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            z.writestr(
+                info,
+                text.encode("utf-8"),
+                compress_type=zipfile.ZIP_DEFLATED,
+                compresslevel=PLAIN_COMPRESSLEVEL,
+            )
+    return path
+
+
+PLAIN_COMPRESSLEVEL = 1
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attr(text: str) -> str:
+    return _xml_text(text).replace('"', "&quot;")
+
+
+def _shared_string(text: str) -> str:
+    # Excel's own escape for characters XML cannot carry (and for text that looks like one)
+    if "_x" in text:
+        text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
+    if not text.isprintable() and _CONTROL.search(text):
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = _xml_text(text)
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<si><t xml:space="preserve">{text}</t></si>'
+    return f"<si><t>{text}</t></si>"
+
+
+def _excel_serial(value: dt.date) -> float:
+    """Return a date or naive datetime as an Excel serial number (1900 date system)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    delta = value - dt.datetime(1899, 12, 31)
+    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    # Excel counts 29 February 1900, which never was
+    return serial + 1 if serial > 59 else serial
+
+
+def _column_letters(count: int) -> list[str]:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return [xl_col_to_name(c) for c in range(count)]
+
+
+def _excel_width(width: float) -> str:
+    """Return a column width in characters as Excel stores it (xlsxwriter's conversion)."""
+    if width <= 0:
+        return "0"
+    pixels = int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+    return f"{(pixels * 256 // 7) / 256.0:.16g}"
+
+
+def _plain_sheet(sheet: SheetData, strings: dict[str, int], selected: bool) -> str:
+    width = max((sheet.start_col + len(r) for r in sheet.rows), default=1)
+    letters = _column_letters(max(width, 1))
+    bold = sheet.bold_rows
+    rows_xml: list[str] = []
+    first_row = last_row = last_col = -1
+    first_col = width
+    for i, row in enumerate(sheet.rows):
+        r = sheet.start_row + i
+        number = r + 1
+        style = f' s="{_STYLE_BOLD}"' if r in bold else ""
+        cells: list[str] = []
+        lo = hi = 0
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            c = sheet.start_col + j
+            kind = type(value)
+            if kind is str or isinstance(value, str):
+                text = str(value)[:_MAX_STRING]
+                index = strings.get(text)
+                if index is None:
+                    index = strings[text] = len(strings)
+                cell = f'<c r="{letters[c]}{number}"{style} t="s"><v>{index}</v></c>'
+            elif kind is int:
+                cell = f'<c r="{letters[c]}{number}"{style}><v>{value}</v></c>'
+            elif kind is bool or isinstance(value, bool):
+                cell = f'<c r="{letters[c]}{number}"{style} t="b"><v>{int(bool(value))}</v></c>'
+            elif isinstance(value, int | float):
+                number_value = float(value)
+                if math.isnan(number_value):
+                    continue
+                if math.isinf(number_value):
+                    raise ValueError(f"cannot write {value} at {sheet.name}!{r},{c}")
+                cell = f'<c r="{letters[c]}{number}"{style}><v>{number_value:.16G}</v></c>'
+            elif isinstance(value, dt.datetime | dt.date):
+                if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                    raise TypeError(f"a time zone cannot be written to Excel, at {sheet.name}")
+                fmt = _STYLE_DATETIME if isinstance(value, dt.datetime) else _STYLE_DATE
+                serial = _excel_serial(value)
+                cell = f'<c r="{letters[c]}{number}" s="{fmt}"><v>{serial:.16G}</v></c>'
+            else:
+                raise TypeError(f"cannot write {type(value).__name__} at {sheet.name}!{r},{c}")
+            if not cells:
+                lo = c
+            cells.append(cell)
+            hi = c
+        if cells:
+            rows_xml.append(f'<row r="{number}">{"".join(cells)}</row>')
+            first_row = r if first_row < 0 else first_row
+            last_row = r
+            first_col, last_col = min(first_col, lo), max(last_col, hi)
+    dimension = (
+        f"{letters[first_col]}{first_row + 1}:{letters[last_col]}{last_row + 1}"
+        if last_row >= 0
+        else "A1"
+    )
+    pane = ""
+    if sheet.freeze_rows:
+        pane = (
+            f'<pane ySplit="{sheet.freeze_rows}" topLeftCell="A{sheet.freeze_rows + 1}"'
+            ' activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>'
+        )
+    tab = ' tabSelected="1"' if selected else ""
+    # adjacent columns of the same width share one <col> element, as Excel writes them
+    spans: list[list[Any]] = []
+    for c, w in sorted(sheet.column_widths.items()):
+        if spans and spans[-1][1] == c - 1 and spans[-1][2] == w:
+            spans[-1][1] = c
+        else:
+            spans.append([c, c, w])
+    cols = "".join(
+        f'<col min="{a + 1}" max="{b + 1}" width="{_excel_width(w)}" customWidth="1"/>'
+        for a, b, w in spans
+    )
+    return (
+        f'{_XML}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+        f'<dimension ref="{dimension}"/><sheetViews><sheetView'
+        f'{tab} workbookViewId="0">{pane}</sheetView>'
+        '</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+        f"{f'<cols>{cols}</cols>' if cols else ''}"
+        f"<sheetData>{''.join(rows_xml)}</sheetData>"
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3"'
+        ' footer="0.3"/></worksheet>'
+    )
