@@ -17,6 +17,10 @@ PROVINCE_COLUMNS = {
     "pct_meeting_advanced": "% advanced",
     "pct_districts_crime_reduction": "% districts -5% crime vs 2019",
 }
+# The same figures for an 80-column terminal: the year is in the title, counts of a total
+# share a cell, the province loses its type word.
+TERMINAL_HEADERS = ("Province", "Districts", "Meeting", "%", "Needed", "% adv.", "-5%")
+_TYPE_WORDS = ("Thành phố ", "Tỉnh ")
 
 
 def province_results(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:
@@ -67,6 +71,31 @@ def province_rows(
     headers = list(PROVINCE_COLUMNS.values())
     rows = [[_fmt(rec[key]) for key in PROVINCE_COLUMNS] for rec in frame.to_dict("records")]
     return headers, rows
+
+
+def province_rows_terminal(
+    con: duckdb.DuckDBPyConnection, year: int | None = None
+) -> tuple[tuple[str, ...], list[list[str]]]:
+    """Return (headers, rows) of the province results narrow enough for 80 columns:
+    districts reported/expected, communes meeting/expected, % meeting, communes still
+    needed for the 99% target, % advanced, % of districts meeting the 5% reduction."""
+    rows = []
+    for rec in province_results(con, year).to_dict("records"):
+        name = str(rec["province_name"])
+        for word in _TYPE_WORDS:
+            name = name.removeprefix(word)
+        rows.append(
+            [
+                name,
+                f"{_fmt(rec['districts_reported'])}/{_fmt(rec['districts_expected'])}",
+                f"{_fmt(rec['communes_meeting'])}/{_fmt(rec['communes_expected'])}",
+                _fmt(rec["pct_meeting"]),
+                _fmt(rec["communes_needed"]),
+                _fmt(rec["pct_meeting_advanced"]),
+                _fmt(rec["pct_districts_crime_reduction"]),
+            ]
+        )
+    return TERMINAL_HEADERS, rows
 
 
 def province_table_markdown(con: duckdb.DuckDBPyConnection, year: int | None = None) -> str:
