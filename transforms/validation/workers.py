@@ -1,0 +1,265 @@
+"""Reading files in worker processes that may die: one file can only ever fail itself.
+
+A district file is opened by native code (python-calamine), which aborts the
+whole process when it cannot allocate what a crafted file asks for, and may
+loop or crawl on a damaged one. So files are read in worker processes, each
+with a memory limit (address space) and a time limit per file; a worker that
+raises, aborts, is killed or runs out of time is replaced, the file it held is
+reported with what happened, and the other files go on.
+
+Workers are forked: directly from a process that runs no other Python thread
+(the `ntm validate` command, plain runs; cheap), else from a forkserver started
+clean (a flow run has Prefect's threads, and a fork could inherit a held lock).
+A worker dies with its parent (PR_SET_PDEATHSIG), so a killed run leaves none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import os
+import re
+import resource
+import signal
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_PR_SET_PDEATHSIG = 1
+# how many files wait in a worker's pipe behind the one it reads: the worker never
+# waits for the parent between files, and a dying worker takes only its own file
+_DEPTH = 2
+_MEMORY_FAILED = re.compile(rb"memory allocation of (\d+) bytes failed")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one file may take."""
+
+    # address space a worker may use beyond what it holds when it starts (the
+    # interpreter and its libraries); a district file needs a few MB
+    memory_bytes: int = 1 << 30
+    seconds: float = 60.0  # per file; a district file takes milliseconds
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why reading one file ended without a result."""
+
+    kind: str  # "memory", "time", "crash" (the process died) or "error" (an exception)
+    detail: str = ""  # for "memory": bytes asked for when known; "error": exception type
+    signal: int | None = None  # the signal that ended the worker, when one did
+
+
+@dataclass
+class Stats:
+    """What a pool saw: files read, workers replaced, the largest worker's peak memory."""
+
+    files: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+    workers_started: int = 0
+    peak_rss_bytes: int = 0
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the process (thread) that started it ends."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at what it uses now plus `extra` bytes."""
+    with open("/proc/self/statm") as fh:
+        used = int(fh.read().split()[0]) * resource.getpagesize()
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = used + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int, stderr: str) -> None:
+    """A worker: read items from the pipe, send back (index, kind, value, peak RSS)."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
+    # what native code prints as it dies ("memory allocation of N bytes failed") is
+    # kept for the parent to read, not shown to a person
+    fd = os.open(stderr, os.O_WRONLY | os.O_TRUNC)
+    os.dup2(fd, 2)
+    os.close(fd)
+    _limit_memory(memory_bytes)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, item = message
+        try:
+            reply: tuple[int, str, Any] = (index, "ok", fn(item))
+        except MemoryError:
+            reply = (index, "memory", "")
+        except BaseException as exc:  # any exception of any file is that file's alone
+            reply = (index, "error", type(exc).__name__)
+        try:
+            conn.send((*reply, _peak_rss()))
+        except Exception as exc:  # a result that cannot be sent back
+            conn.send((index, "error", type(exc).__name__, _peak_rss()))
+        if reply[1] == "memory":
+            return  # a fresh worker replaces one whose memory ran out
+
+
+def context() -> BaseContext:
+    """Return how to start workers: fork when no other Python thread runs, else forkserver."""
+    if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["transforms.validation.validate"])
+    return ctx
+
+
+class _Worker:
+    def __init__(self, ctx: BaseContext, fn: Callable[[Any], Any], limits: Limits) -> None:
+        fd, self.stderr = tempfile.mkstemp(prefix="ntm-reader-", suffix=".log")
+        os.close(fd)
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(child, fn, limits.memory_bytes, self.stderr), daemon=True
+        )
+        self.proc.start()
+        child.close()
+        self.queue: deque[int] = deque()  # indexes sent, the first one being read
+        self.since = time.monotonic()  # when the first one in the queue was started
+
+    def failure(self) -> Failure:
+        """Return why this (dead) worker ended, from its exit and its last words."""
+        self.proc.join(1)
+        code = self.proc.exitcode
+        sig = -code if code is not None and code < 0 else None
+        try:
+            with open(self.stderr, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 65536))
+                said = fh.read()
+        except OSError:
+            said = b""
+        asked = _MEMORY_FAILED.search(said)
+        if asked:
+            return Failure("memory", asked.group(1).decode(), sig)
+        if sig == signal.SIGKILL:
+            return Failure("memory", "", sig)  # the kernel's out-of-memory killer
+        return Failure("crash", "", sig)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.conn.close()
+        self.proc.join(2 if not kill else 5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        with contextlib.suppress(OSError):
+            os.unlink(self.stderr)
+
+
+@dataclass
+class Pool(Generic[T, R]):
+    """Runs fn over items in isolated workers; a file that fails becomes on_failure's result."""
+
+    fn: Callable[[T], R]
+    on_failure: Callable[[T, Failure], R]
+    workers: int = 2
+    limits: Limits = field(default_factory=Limits)
+    stats: Stats = field(default_factory=Stats)
+
+    def map(self, items: Sequence[T]) -> list[R]:
+        """Return fn(item) for every item, in order; never raises for an item's sake."""
+        items = list(items)
+        if not items:
+            return []
+        ctx = context()
+        results: dict[int, R] = {}
+        pending = deque(range(len(items)))
+        pool: list[_Worker] = []
+
+        def start() -> _Worker:
+            self.stats.workers_started += 1
+            return _Worker(ctx, self.fn, self.limits)  # type: ignore[arg-type]
+
+        def fail(index: int, failure: Failure) -> None:
+            self.stats.failures[failure.kind] = self.stats.failures.get(failure.kind, 0) + 1
+            results[index] = self.on_failure(items[index], failure)
+
+        def replace(worker: _Worker, failure: Failure | None, kill: bool = False) -> None:
+            if worker.queue and failure is not None:
+                fail(worker.queue.popleft(), failure)
+            pending.extendleft(reversed(worker.queue))  # the others are read again
+            worker.stop(kill=kill)
+            pool[pool.index(worker)] = start()
+
+        try:
+            pool.extend(start() for _ in range(max(1, min(self.workers, len(items)))))
+            while pending or any(w.queue for w in pool):
+                for worker in list(pool):
+                    while pending and len(worker.queue) < _DEPTH:
+                        index = pending.popleft()
+                        try:
+                            worker.conn.send((index, items[index]))
+                        except OSError:  # it died meanwhile: its own file is the culprit
+                            pending.appendleft(index)
+                            replace(worker, worker.failure())
+                            break
+                        if not worker.queue:
+                            worker.since = time.monotonic()
+                        worker.queue.append(index)
+                busy = [w for w in pool if w.queue]
+                if not busy:
+                    continue
+                now = time.monotonic()
+                timeout = max(0.0, min(w.since + self.limits.seconds - now for w in busy))
+                ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout))
+                for worker in busy:
+                    if worker.conn in ready:
+                        try:
+                            index, kind, value, rss = worker.conn.recv()
+                        except (EOFError, OSError):
+                            replace(worker, worker.failure())
+                            continue
+                        self.stats.peak_rss_bytes = max(self.stats.peak_rss_bytes, rss)
+                        worker.queue.remove(index)
+                        worker.since = time.monotonic()
+                        if kind == "ok":
+                            self.stats.files += 1
+                            results[index] = value
+                        else:
+                            fail(index, Failure(kind, str(value)))
+                            if kind == "memory":
+                                replace(worker, None)
+                    elif worker.proc.sentinel in ready:
+                        replace(worker, worker.failure())
+                    elif time.monotonic() - worker.since >= self.limits.seconds:
+                        replace(worker, Failure("time"), kill=True)
+        finally:
+            for worker in pool:
+                worker.stop()
+        return [results[i] for i in range(len(items))]
