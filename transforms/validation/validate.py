@@ -192,8 +192,9 @@ def read_files(
     return pool.map(list(items))
 
 
-# What reading one district file may take (it needs milliseconds and a few MB).
-READ_LIMITS = workers_.Limits()
+# What reading one district file may take (it needs milliseconds and a few MB);
+# NTM_READ_MEMORY_MB and NTM_READ_SECONDS change them.
+READ_LIMITS = workers_.Limits.from_env()
 
 
 def _read_item(item: tuple[Path, str]) -> ReadFile:
@@ -224,8 +225,8 @@ def _unread(item: tuple[Path, str], failure: workers_.Failure) -> ReadFile:
         issue = make_issue(
             "file_unreadable",
             file=name,
-            detail=f"reading it took longer than {READ_LIMITS.seconds:.0f} seconds, far longer "
-            "than any district workbook",
+            detail=f"reading it took longer than {failure.detail or READ_LIMITS.seconds} seconds, "
+            "far longer than any district workbook",
         )
     elif failure.kind == "crash":
         issue = make_issue(
@@ -239,6 +240,12 @@ def _unread(item: tuple[Path, str], failure: workers_.Failure) -> ReadFile:
         )
     result = FileResult(path=path, file=name, readable=False, issues=[issue], reader_failed=True)
     return result, [None for _ in c.TABLE_SHEETS]
+
+
+def checked_anyway(paths: Sequence[Path]) -> list[FileResult]:
+    """Return one rejected result per file, for when checking them failed as a whole."""
+    failure = workers_.Failure("error")
+    return [_unread((path, path.name), failure)[0] for path in paths]
 
 
 def _size(n: int) -> str:

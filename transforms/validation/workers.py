@@ -10,7 +10,9 @@ reported with what happened, and the other files go on.
 Workers are forked: directly from a process that runs no other Python thread
 (the `ntm validate` command, plain runs; cheap), else from a forkserver started
 clean (a flow run has Prefect's threads, and a fork could inherit a held lock).
-A worker dies with its parent (PR_SET_PDEATHSIG), so a killed run leaves none.
+A worker ends when the process that asked for it ends, however it ends, so a
+killed run leaves none (and the forkserver, which lives as long as its workers,
+then ends too).
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ _PR_SET_PDEATHSIG = 1
 # waits for the parent between files, and a dying worker takes only its own file
 _DEPTH = 2
 _MEMORY_FAILED = re.compile(rb"memory allocation of (\d+) bytes failed")
+_READY = ("ready",)  # a worker's first message: it started and set its limits
+# workers that die before saying they are ready, in a row, before the pool gives up
+# (a broken installation, not a file: no file is blamed for it)
+MAX_START_FAILURES = 3
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,25 @@ class Limits:
     memory_bytes: int = 1 << 30
     seconds: float = 60.0  # per file; a district file takes milliseconds
 
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Return the limits, NTM_READ_MEMORY_MB and NTM_READ_SECONDS overriding defaults."""
+        memory = os.environ.get("NTM_READ_MEMORY_MB")
+        seconds = os.environ.get("NTM_READ_SECONDS")
+        default = cls()
+        return cls(
+            memory_bytes=int(float(memory) * 2**20) if memory else default.memory_bytes,
+            seconds=float(seconds) if seconds else default.seconds,
+        )
+
 
 @dataclass(frozen=True)
 class Failure:
     """Why reading one file ended without a result."""
 
     kind: str  # "memory", "time", "crash" (the process died) or "error" (an exception)
-    detail: str = ""  # for "memory": bytes asked for when known; "error": exception type
+    detail: str = ""  # "memory": bytes asked for, when known; "time": the limit in seconds;
+    # "error": the exception's type
     signal: int | None = None  # the signal that ended the worker, when one did
 
 
@@ -93,9 +111,39 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int, stderr: str) -> None:
+def _started(pid: int) -> str | None:
+    """Return a process's start time (to tell it from a later one with its pid), or None
+    when it is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == b"Z" else fields[19].decode()
+
+
+def _exit_with(pid: int, started: str | None) -> None:
+    """Watch the process that asked for this worker; end this one when it is gone.
+
+    The OS parent of a forkserver's worker is the forkserver, which stays alive as
+    long as its workers do: PR_SET_PDEATHSIG alone would keep a busy worker (and the
+    forkserver) running after the run that wanted them was killed.
+    """
+    while _started(pid) == started:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _serve(
+    conn: Connection,
+    fn: Callable[[Any], Any],
+    memory_bytes: int,
+    stderr: str,
+    requester: tuple[int, str | None],
+) -> None:
     """A worker: read items from the pipe, send back (index, kind, value, peak RSS)."""
     die_with_parent()
+    threading.Thread(target=_exit_with, args=requester, daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
     # what native code prints as it dies ("memory allocation of N bytes failed") is
     # kept for the parent to read, not shown to a person
@@ -103,6 +151,7 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int, stderr
     os.dup2(fd, 2)
     os.close(fd)
     _limit_memory(memory_bytes)
+    conn.send(_READY)
     while True:
         try:
             message = conn.recv()
@@ -126,8 +175,12 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int, stderr
 
 
 def context() -> BaseContext:
-    """Return how to start workers: fork when no other Python thread runs, else forkserver."""
-    if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+    """Return how to start workers: fork when no other Python thread runs, else forkserver
+    (NTM_READ_START_METHOD=fork|forkserver chooses)."""
+    chosen = os.environ.get("NTM_READ_START_METHOD")
+    if chosen == "fork" or (
+        chosen is None and threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
+    ):
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["transforms.validation.validate"])
@@ -140,12 +193,21 @@ class _Worker:
         os.close(fd)
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, fn, limits.memory_bytes, self.stderr), daemon=True
+            target=_serve,
+            args=(
+                child,
+                fn,
+                limits.memory_bytes,
+                self.stderr,
+                (os.getpid(), _started(os.getpid())),
+            ),
+            daemon=True,
         )
         self.proc.start()
         child.close()
         self.queue: deque[int] = deque()  # indexes sent, the first one being read
         self.since = time.monotonic()  # when the first one in the queue was started
+        self.ready = False  # said it started
 
     def failure(self) -> Failure:
         """Return why this (dead) worker ended, from its exit and its last words."""
@@ -210,8 +272,15 @@ class Pool(Generic[T, R]):
             self.stats.failures[failure.kind] = self.stats.failures.get(failure.kind, 0) + 1
             results[index] = self.on_failure(items[index], failure)
 
+        start_failures = [0]
+
         def replace(worker: _Worker, failure: Failure | None, kill: bool = False) -> None:
-            if worker.queue and failure is not None:
+            if not worker.ready and failure is not None and failure.kind != "time":
+                # it died starting: no file is to blame
+                start_failures[0] += 1
+                if start_failures[0] >= MAX_START_FAILURES:
+                    raise RuntimeError(f"file readers cannot start (exit {worker.proc.exitcode})")
+            elif worker.queue and failure is not None:
                 fail(worker.queue.popleft(), failure)
             pending.extendleft(reversed(worker.queue))  # the others are read again
             worker.stop(kill=kill)
@@ -241,10 +310,16 @@ class Pool(Generic[T, R]):
                 for worker in busy:
                     if worker.conn in ready:
                         try:
-                            index, kind, value, rss = worker.conn.recv()
+                            message = worker.conn.recv()
                         except (EOFError, OSError):
                             replace(worker, worker.failure())
                             continue
+                        if message == _READY:
+                            worker.ready = True
+                            start_failures[0] = 0
+                            worker.since = time.monotonic()
+                            continue
+                        index, kind, value, rss = message
                         self.stats.peak_rss_bytes = max(self.stats.peak_rss_bytes, rss)
                         worker.queue.remove(index)
                         worker.since = time.monotonic()
@@ -258,7 +333,7 @@ class Pool(Generic[T, R]):
                     elif worker.proc.sentinel in ready:
                         replace(worker, worker.failure())
                     elif time.monotonic() - worker.since >= self.limits.seconds:
-                        replace(worker, Failure("time"), kill=True)
+                        replace(worker, Failure("time", f"{self.limits.seconds:g}"), kill=True)
         finally:
             for worker in pool:
                 worker.stop()
