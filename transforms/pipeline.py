@@ -23,12 +23,13 @@ import duckdb
 import pandas as pd
 
 from ntm.settings import Settings
-from transforms.intake.inbox import Received, archive, scan
+from transforms.atomic import replace_atomically
+from transforms.intake.inbox import LEFT_REASONS, Left, Received, archive, scan_inbox
 from transforms.intake.lock import writer_lock
 from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
 from transforms.reports import province_years, write_reports
-from transforms.reports.feedback import write_feedback
+from transforms.reports.feedback import feedback_sheets, issue_rows, write_feedback
 from transforms.validation.validate import FileResult, ToRead, Validated, validate_batch
 from transforms.warehouse.connection import connect
 from transforms.warehouse.duck import insert_frame, table_names, transaction
@@ -36,6 +37,7 @@ from transforms.warehouse.ledger import known_files, record_batch, reparse
 from transforms.warehouse.ledger import withdraw as withdraw_submission
 from transforms.warehouse.runner import build_models, built_from_other_reference, changes_since
 from transforms.warehouse.scope import Scope, affected_scope, affected_years
+from transforms.workbook.writer import write_workbook
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,6 +69,7 @@ class RunSummary:
     years_recomputed: tuple[int, ...] = ()
     reports: tuple[Path, ...] = ()
     reports_seconds: float = 0.0  # timed apart: the benchmark reports it on its own
+    left_in_inbox: tuple[Left, ...] = ()  # files the run saw and did not take, and why
 
     def count(self, status: str) -> int:
         """Return how many files of the run ended with this status."""
@@ -86,6 +89,10 @@ class RunSummary:
             "years_recomputed": list(self.years_recomputed),
             "reports": len(self.reports),
             "reports_seconds": self.reports_seconds,
+            "left_in_inbox": [
+                {"file": f.name, "reason": f.reason, "why": LEFT_REASONS[f.reason]}
+                for f in self.left_in_inbox
+            ],
         }
 
 
@@ -134,11 +141,20 @@ def writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
-def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Received]:
-    """Archive the inbox files ready to take; drop those a crashed run already recorded."""
+@dataclass(frozen=True)
+class Intake:
+    """What a run took from the inbox (archived, not yet recorded) and what it left there."""
+
+    received: list[Received]
+    left: tuple[Left, ...] = ()
+
+
+def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> Intake:
+    """Archive the inbox files ready to take; drop those a crashed run already recorded;
+    say which files stay in the inbox and why."""
     remove_leftovers(settings)
-    incoming = scan(settings.inbox, settings.settle_seconds)
-    received = [archive(f, settings.archive) for f in incoming]
+    looked = scan_inbox(settings.inbox, settings.settle_seconds)
+    received = [archive(f, settings.archive) for f in looked.ready]
     known = known_files(con)
     recorded = set(
         zip(
@@ -155,7 +171,7 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Recei
             r.incoming.path.unlink(missing_ok=True)
         else:
             fresh.append(r)
-    return fresh
+    return Intake(fresh, tuple(looked.left))
 
 
 def remove_leftovers(settings: Settings) -> list[Path]:
@@ -406,8 +422,21 @@ def write_feedback_for(
         if status == "duplicate" or not res.issues:
             continue
         out = settings.feedback / f"{int(sid)}-{Path(rec.name).stem}.feedback.xlsx"
-        written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
+        if res.reader_failed or not res.readable:
+            # the reader could not open it (refused, failed, crashed or ran out of memory
+            # or time in its worker): this process never opens it again, nothing to copy
+            written.append(write_feedback_without_copy(res, out, rec.name))
+        else:
+            written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
     return written
+
+
+def write_feedback_without_copy(result: FileResult, out: Path, file_name: str) -> Path:
+    """Write the feedback workbook of a file with its issues only (no copy of the original)."""
+    sheets = feedback_sheets(issue_rows(result), [], file_name)
+    with replace_atomically(out) as tmp:
+        write_workbook(tmp, sheets, author="ntm")
+    return out
 
 
 def withdraw(
@@ -441,9 +470,11 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     feedback and reports; return what the run did."""
     step = how.step
     with writing(settings) as con:
-        received = step(take_inbox, settings, con)
+        intake = step(take_inbox, settings, con)
+        received = intake.received
         validated = how.read([r.archive_path for r in received], [r.name for r in received])
         summary = step(commit_batch, con, received, validated, run)
+        summary = dataclasses.replace(summary, left_in_inbox=intake.left)
         step(clear_inbox, received)
         step(publish, con, settings)
         how.announce(con, summary)
