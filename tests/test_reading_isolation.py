@@ -450,3 +450,19 @@ def test_reference_positions_follow_calamine():
     assert ref_position("$A$1") is None  # calamine refuses it: the sheet is unreadable
     assert ref_position("A0") is None
     assert ref_position("7") == (7, None)
+
+
+def test_a_file_whose_copy_the_feedback_writer_refuses_still_gets_feedback(tmp_path):
+    """Found by the fuzzer's nightly run: an .ods count cell holding inf (or NaN) is read as a
+    float; copying it into the feedback workbook raised in xlsxwriter after the commit."""
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    Book(district="116").write(settings.inbox / "good.xlsx")
+    rewrite_zip(
+        good_bytes(suffix=".ods"),
+        settings.inbox / "nan.ods",
+        {"content.xml": lambda d: d.replace(b'office:value="0"', b'office:value="inf"', 1)},
+    )
+    summary = pipeline.run_once(settings, "nan")
+    assert summary.count("accepted") == 1 and summary.count("rejected") == 1
+    feedback = list(settings.feedback.glob("*nan.feedback.xlsx"))
+    assert len(feedback) == 1

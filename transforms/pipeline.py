@@ -426,8 +426,13 @@ def write_feedback_for(
             # the reader could not open it (refused, failed, crashed or ran out of memory
             # or time in its worker): this process never opens it again, nothing to copy
             written.append(write_feedback_without_copy(res, out, rec.name))
-        else:
+            continue
+        try:
             written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
+        except Exception:
+            # copying the original failed (a value the workbook writer refuses, such
+            # as NaN): the district still gets its list of issues, the run goes on
+            written.append(write_feedback_without_copy(res, out, rec.name))
     return written
 
 
