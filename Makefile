@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= ERROR
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
@@ -30,6 +30,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# mutated workbooks through the validator and one nightly run; prints figures
+# (FUZZ_ARGS="--count 1000 --seed 7" to change them); crashers kept in bench/out/fuzz/
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz $(FUZZ_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
