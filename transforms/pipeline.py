@@ -30,7 +30,13 @@ from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
 from transforms.reports import province_years, write_reports
 from transforms.reports.feedback import feedback_sheets, issue_rows, write_feedback
-from transforms.validation.validate import FileResult, ToRead, Validated, validate_batch
+from transforms.validation.validate import (
+    FileResult,
+    ToRead,
+    Validated,
+    prepare_readers,
+    validate_batch,
+)
 from transforms.warehouse.connection import connect
 from transforms.warehouse.duck import insert_frame, table_names, transaction
 from transforms.warehouse.ledger import known_files, record_batch, reparse
@@ -474,6 +480,7 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     """Process the inbox end to end: take, validate, record and recompute, publish, write
     feedback and reports; return what the run did."""
     step = how.step
+    prepare_readers()  # the readers' forkserver starts while the inbox is taken
     with writing(settings) as con:
         intake = step(take_inbox, settings, con)
         received = intake.received
@@ -510,6 +517,8 @@ def backfill(
     they always agree with raw; `districts` narrows which files are re-read.
     """
     step = how.step
+    if reparse:
+        prepare_readers()
     with writing(settings) as con:
         changed: set[tuple[str, int]] = set()
         if reparse:

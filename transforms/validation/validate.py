@@ -192,6 +192,11 @@ def read_files(
     return pool.map(list(items))
 
 
+def prepare_readers() -> None:
+    """Get the reader workers' start ready ahead of a batch (see workers.prepare)."""
+    workers_.prepare()
+
+
 # What reading one district file may take (it needs milliseconds and a few MB);
 # NTM_READ_MEMORY_MB and NTM_READ_SECONDS change them.
 READ_LIMITS = workers_.Limits.from_env()

@@ -187,6 +187,15 @@ def context() -> BaseContext:
     return ctx
 
 
+def prepare() -> None:
+    """Start the forkserver now, when workers will come from one: it imports the reader's
+    libraries (about a second) while the caller does other work."""
+    if context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 class _Worker:
     def __init__(self, ctx: BaseContext, fn: Callable[[Any], Any], limits: Limits) -> None:
         fd, self.stderr = tempfile.mkstemp(prefix="ntm-reader-", suffix=".log")
