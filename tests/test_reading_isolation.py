@@ -466,3 +466,12 @@ def test_a_file_whose_copy_the_feedback_writer_refuses_still_gets_feedback(tmp_p
     assert summary.count("accepted") == 1 and summary.count("rejected") == 1
     feedback = list(settings.feedback.glob("*nan.feedback.xlsx"))
     assert len(feedback) == 1
+
+
+def test_a_file_name_that_is_not_utf8_is_read(tmp_path):
+    """calamine takes text paths only: `ntm validate` on a name from another code page
+    reported the file missing."""
+    name = os.fsdecode(b"B\xe1o c\xe1o.xlsx")  # Latin-1 bytes, not UTF-8
+    path = Book().write(tmp_path / "ok.xlsx").rename(tmp_path / name)
+    (result,) = validate_files([path])
+    assert result.accepted, [i.message for i in result.issues]

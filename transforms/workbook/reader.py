@@ -81,7 +81,7 @@ def read_workbook(path: Path, file: str | None = None) -> RawWorkbook:
         out.readable = False
         return out
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = _open(path)
         names = list(wb.sheet_names)
     except pc.PasswordError:
         out.issues.append(make_issue("file_encrypted", file=file))
@@ -143,6 +143,17 @@ def read_workbook(path: Path, file: str | None = None) -> RawWorkbook:
     finally:
         wb.close()
     return out
+
+
+def _open(path: Path) -> pc.CalamineWorkbook:
+    """Open a workbook with calamine; a path that is not valid UTF-8 (a name from a district
+    PC in another code page) is opened through a file object, as calamine takes only text."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        with path.open("rb") as fh:
+            return pc.CalamineWorkbook.from_filelike(fh)
+    return pc.CalamineWorkbook.from_path(str(path))
 
 
 def _unreadable(exc: BaseException, file: str) -> Issue:
