@@ -554,6 +554,7 @@ class NightlyFigures:
     statuses: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     completed: bool = False
+    rejected_without_error: int = 0  # rejected files with no error row (rule and message)
 
 
 def nightly(
@@ -581,6 +582,14 @@ def nightly(
     out.completed = True
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rows = con.execute("select file_name, status from ops.submissions").fetchall()
+        out.rejected_without_error = con.execute(
+            """
+            select count(*) from ops.submissions s where s.status = 'rejected' and not exists (
+                select 1 from ops.validation_issues i
+                where i.submission_id = s.submission_id and i.severity = 'error'
+                  and coalesce(i.rule, '') <> '' and coalesce(i.message, '') <> '')
+            """
+        ).fetchall()[0][0]
     status = dict(rows)
     out.statuses.update(status.values())
     out.good_loaded = sum(status.get(p.name) in ("accepted", "superseded") for p in seeds)
@@ -644,7 +653,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"nightly run:      {night.files} files in one run ({night.seconds:.0f} s): "
                 f"good loaded {night.good_loaded}/{night.good}, "
-                f"crashers rejected {night.crashers_rejected}/{night.crashers}; "
+                f"crashers rejected {night.crashers_rejected}/{night.crashers}, "
+                f"rejected without an error row {night.rejected_without_error}; "
                 + ", ".join(f"{k} {v}" for k, v in sorted(night.statuses.items()))
             )
         peak = max(
@@ -652,7 +662,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"peak memory (any process): {peak / 2**20:,.0f} MB")
         if not args.no_nightly and (
-            night.good_loaded != night.good or night.crashers_rejected != night.crashers
+            night.good_loaded != night.good
+            or night.crashers_rejected != night.crashers
+            or night.rejected_without_error
         ):
             return 1
     return 1 if figures.crashed else 0

@@ -35,3 +35,4 @@ def test_one_nightly_run_takes_good_files_and_mutants_together(tmp_path: Path):
     assert night.completed
     assert night.good_loaded == night.good == len(seeds)
     assert sum(night.statuses.values()) == night.files
+    assert night.rejected_without_error == 0
