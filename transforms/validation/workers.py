@@ -7,9 +7,10 @@ with a memory limit (address space) and a time limit per file; a worker that
 raises, aborts, is killed or runs out of time is replaced, the file it held is
 reported with what happened, and the other files go on.
 
-Workers are forked: directly from a process that runs no other Python thread
-(the `ntm validate` command, plain runs; cheap), else from a forkserver started
-clean (a flow run has Prefect's threads, and a fork could inherit a held lock).
+Workers are forked directly from the caller when it runs no other Python thread
+and has a few files to read (`ntm validate`: the cheapest start), else from a
+forkserver started clean (a flow run has Prefect's threads, and a fork could
+inherit a held lock; for many files its small process also forks faster).
 A worker ends when the process that asked for it ends, however it ends, so a
 killed run leaves none (and the forkserver, which lives as long as its workers,
 then ends too).
@@ -38,8 +39,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1
-# how many files wait in a worker's pipe behind the one it reads: the worker never
-# waits for the parent between files, and a dying worker takes only its own file
+# batches of up to _BATCH files, _DEPTH batches given to a worker at a time: it never
+# waits for the parent between files, and the parent wakes up once per batch
+_BATCH = 8
 _DEPTH = 2
 _MEMORY_FAILED = re.compile(rb"memory allocation of (\d+) bytes failed")
 _READY = ("ready",)  # a worker's first message: it started and set its limits
@@ -140,8 +142,11 @@ def _serve(
     memory_bytes: int,
     stderr: str,
     requester: tuple[int, str | None],
+    progress: Any,
 ) -> None:
-    """A worker: read items from the pipe, send back (index, kind, value, peak RSS)."""
+    """A worker: read batches of (index, item) from the pipe, send back for each batch
+    ([(index, kind, value), ...], peak RSS). `progress` (shared memory) holds the index
+    being read and when it started, so the parent knows which file a dying worker held."""
     die_with_parent()
     threading.Thread(target=_exit_with, args=requester, daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
@@ -154,32 +159,50 @@ def _serve(
     conn.send(_READY)
     while True:
         try:
-            message = conn.recv()
+            batch = conn.recv()
         except (EOFError, OSError):
             return
-        if message is None:
+        if batch is None:
             return
-        index, item = message
+        replies: list[tuple[int, str, Any]] = []
+        for index, item in batch:
+            progress[1] = time.monotonic()
+            progress[0] = index
+            try:
+                replies.append((index, "ok", fn(item)))
+            except MemoryError:
+                replies.append((index, "memory", ""))
+                break
+            except BaseException as exc:  # any exception of any file is that file's alone
+                replies.append((index, "error", type(exc).__name__))
+        progress[0] = -1
         try:
-            reply: tuple[int, str, Any] = (index, "ok", fn(item))
-        except MemoryError:
-            reply = (index, "memory", "")
-        except BaseException as exc:  # any exception of any file is that file's alone
-            reply = (index, "error", type(exc).__name__)
-        try:
-            conn.send((*reply, _peak_rss()))
-        except Exception as exc:  # a result that cannot be sent back
-            conn.send((index, "error", type(exc).__name__, _peak_rss()))
-        if reply[1] == "memory":
+            conn.send((replies, _peak_rss()))
+        except Exception:  # a result that cannot be sent back: each alone, the failing ones said
+            for reply in replies:
+                try:
+                    conn.send(([reply], _peak_rss()))
+                except Exception as exc:
+                    conn.send(([(reply[0], "error", type(exc).__name__)], _peak_rss()))
+        if replies and replies[-1][1] == "memory":
             return  # a fresh worker replaces one whose memory ran out
 
 
-def context() -> BaseContext:
-    """Return how to start workers: fork when no other Python thread runs, else forkserver
-    (NTM_READ_START_METHOD=fork|forkserver chooses)."""
+# Up to this many files, workers are forked from the caller when it runs no other
+# thread (the fastest start, for `ntm validate`); more files amortise the forkserver,
+# whose small clean process forks faster than a caller holding a batch of results.
+FORK_MAX_FILES = 32
+
+
+def context(files: int = 1) -> BaseContext:
+    """Return how to start workers for this many files: fork when few and no other Python
+    thread runs, else forkserver (NTM_READ_START_METHOD=fork|forkserver chooses)."""
     chosen = os.environ.get("NTM_READ_START_METHOD")
     if chosen == "fork" or (
-        chosen is None and threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
+        chosen is None
+        and files <= FORK_MAX_FILES
+        and threading.active_count() == 1
+        and "fork" in mp.get_all_start_methods()
     ):
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
@@ -190,7 +213,7 @@ def context() -> BaseContext:
 def prepare() -> None:
     """Start the forkserver now, when workers will come from one: it imports the reader's
     libraries (about a second) while the caller does other work."""
-    if context().get_start_method() == "forkserver":
+    if context(1).get_start_method() == "forkserver":  # other threads run: it will be used
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
@@ -201,22 +224,29 @@ class _Worker:
         fd, self.stderr = tempfile.mkstemp(prefix="ntm-reader-", suffix=".log")
         os.close(fd)
         self.conn, child = ctx.Pipe()
+        # the index being read (-1: none) and since when (time.monotonic, system-wide)
+        self.progress = ctx.RawArray("d", [-1.0, 0.0])  # type: ignore[attr-defined]
+        requester = (os.getpid(), _started(os.getpid()))
         self.proc = ctx.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(
-                child,
-                fn,
-                limits.memory_bytes,
-                self.stderr,
-                (os.getpid(), _started(os.getpid())),
-            ),
+            args=(child, fn, limits.memory_bytes, self.stderr, requester, self.progress),
             daemon=True,
         )
         self.proc.start()
         child.close()
-        self.queue: deque[int] = deque()  # indexes sent, the first one being read
-        self.since = time.monotonic()  # when the first one in the queue was started
+        self.queue: deque[int] = deque()  # indexes sent and not answered, in order
+        self.batches = 0  # batches sent and not answered
+        self.since = time.monotonic()  # when it last answered or was given work while idle
         self.ready = False  # said it started
+
+    def current(self) -> int | None:
+        """Return the index it is reading now, if any."""
+        index = int(self.progress[0])
+        return index if index >= 0 and index in self.queue else None
+
+    def started(self) -> float:
+        """Return when the file it reads now (or its wait for work) started."""
+        return float(self.progress[1]) if self.current() is not None else self.since
 
     def failure(self) -> Failure:
         """Return why this (dead) worker ended, from its exit and its last words."""
@@ -268,10 +298,14 @@ class Pool(Generic[T, R]):
         items = list(items)
         if not items:
             return []
-        ctx = context()
+        ctx = context(len(items))
         results: dict[int, R] = {}
         pending = deque(range(len(items)))
         pool: list[_Worker] = []
+        count = max(1, min(self.workers, len(items)))
+        # a few files per message: fewer round trips; the shared progress still names
+        # the one file a dying worker held (the others of its batch are read again)
+        size = max(1, min(_BATCH, len(items) // (count * 4)))
 
         def start() -> _Worker:
             self.stats.workers_started += 1
@@ -284,37 +318,45 @@ class Pool(Generic[T, R]):
         start_failures = [0]
 
         def replace(worker: _Worker, failure: Failure | None, kill: bool = False) -> None:
+            culprit = worker.current()
+            if kill:
+                worker.stop(kill=True)
             if not worker.ready and failure is not None and failure.kind != "time":
                 # it died starting: no file is to blame
                 start_failures[0] += 1
                 if start_failures[0] >= MAX_START_FAILURES:
                     raise RuntimeError(f"file readers cannot start (exit {worker.proc.exitcode})")
             elif worker.queue and failure is not None:
-                fail(worker.queue.popleft(), failure)
+                culprit = culprit if culprit is not None else worker.queue[0]
+                worker.queue.remove(culprit)
+                fail(culprit, failure)
             pending.extendleft(reversed(worker.queue))  # the others are read again
-            worker.stop(kill=kill)
+            worker.queue.clear()
+            if not kill:
+                worker.stop()
             pool[pool.index(worker)] = start()
 
         try:
-            pool.extend(start() for _ in range(max(1, min(self.workers, len(items)))))
+            pool.extend(start() for _ in range(count))
             while pending or any(w.queue for w in pool):
                 for worker in list(pool):
-                    while pending and len(worker.queue) < _DEPTH:
-                        index = pending.popleft()
+                    while pending and worker.batches < _DEPTH:
+                        batch = [pending.popleft() for _ in range(min(size, len(pending)))]
                         try:
-                            worker.conn.send((index, items[index]))
-                        except OSError:  # it died meanwhile: its own file is the culprit
-                            pending.appendleft(index)
+                            worker.conn.send([(i, items[i]) for i in batch])
+                        except OSError:  # it died meanwhile
+                            pending.extendleft(reversed(batch))
                             replace(worker, worker.failure())
                             break
                         if not worker.queue:
                             worker.since = time.monotonic()
-                        worker.queue.append(index)
+                        worker.queue.extend(batch)
+                        worker.batches += 1
                 busy = [w for w in pool if w.queue]
                 if not busy:
                     continue
                 now = time.monotonic()
-                timeout = max(0.0, min(w.since + self.limits.seconds - now for w in busy))
+                timeout = max(0.0, min(w.started() + self.limits.seconds - now for w in busy))
                 ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout))
                 for worker in busy:
                     if worker.conn in ready:
@@ -323,25 +365,26 @@ class Pool(Generic[T, R]):
                         except (EOFError, OSError):
                             replace(worker, worker.failure())
                             continue
+                        worker.since = time.monotonic()
                         if message == _READY:
                             worker.ready = True
                             start_failures[0] = 0
-                            worker.since = time.monotonic()
                             continue
-                        index, kind, value, rss = message
+                        replies, rss = message
                         self.stats.peak_rss_bytes = max(self.stats.peak_rss_bytes, rss)
-                        worker.queue.remove(index)
-                        worker.since = time.monotonic()
-                        if kind == "ok":
-                            self.stats.files += 1
-                            results[index] = value
-                        else:
-                            fail(index, Failure(kind, str(value)))
-                            if kind == "memory":
-                                replace(worker, None)
+                        worker.batches -= 1
+                        for index, kind, value in replies:
+                            worker.queue.remove(index)
+                            if kind == "ok":
+                                self.stats.files += 1
+                                results[index] = value
+                            else:
+                                fail(index, Failure(kind, str(value)))
+                        if replies and replies[-1][1] == "memory":
+                            replace(worker, None)
                     elif worker.proc.sentinel in ready:
                         replace(worker, worker.failure())
-                    elif time.monotonic() - worker.since >= self.limits.seconds:
+                    elif time.monotonic() - worker.started() >= self.limits.seconds:
                         replace(worker, Failure("time", f"{self.limits.seconds:g}"), kill=True)
         finally:
             for worker in pool:

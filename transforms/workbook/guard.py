@@ -13,6 +13,7 @@ as empty cells.
 
 from __future__ import annotations
 
+import contextlib
 import lzma
 import re
 import struct
@@ -62,8 +63,9 @@ _ZIP_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def check_file(path: Path, file: str) -> Issue | None:
-    """Return the issue that stops a file before parsing (type, size, zip bomb), or None."""
+def check_file(path: Path, file: str, opened: zipfile.ZipFile | None = None) -> Issue | None:
+    """Return the issue that stops a file before parsing (type, size, zip bomb), or None
+    (`opened`: the file's zip, already open)."""
     suffix = path.suffix.lower()
     if suffix not in c.ACCEPTED_SUFFIXES:
         return make_issue("file_type", file=file, value=suffix or "(none)")
@@ -89,7 +91,7 @@ def check_file(path: Path, file: str) -> Issue | None:
                 detail=f"an Excel 97-2003 file named {suffix}: save it as .xlsx or .xls",
             )
         try:
-            with zipfile.ZipFile(path) as zf:
+            with contextlib.nullcontext(opened) if opened else zipfile.ZipFile(path) as zf:
                 unpacked = sum(i.file_size for i in zf.infolist())
         except _ZIP_ERRORS as exc:
             return make_issue("file_unreadable", file=file, detail=reason(exc, "not a zip"))
@@ -142,13 +144,19 @@ def check_before_opening(path: Path, file: str | None = None) -> OpenCheck:
     one value in cell XFD1048576 makes calamine abort the whole process.
     """
     file = file or path.name
-    stop = check_file(path, file)
-    if stop is not None:
-        return OpenCheck(stop, {})
-    if path.suffix.lower() in _ZIP_SUFFIXES:
-        stop, extents = prescan(path, file)
+    if path.suffix.lower() not in _ZIP_SUFFIXES:
+        stop = check_file(path, file)
+        return OpenCheck(stop, {}) if stop is not None else OpenCheck(prescan_xls(path, file), None)
+    try:
+        opened: zipfile.ZipFile | None = zipfile.ZipFile(path)
+    except Exception:
+        opened = None  # check_file says why
+    with contextlib.closing(opened) if opened else contextlib.nullcontext():
+        stop = check_file(path, file, opened)
+        if stop is not None:
+            return OpenCheck(stop, {})
+        stop, extents = prescan(path, file, opened)
         return OpenCheck(stop, extents)
-    return OpenCheck(prescan_xls(path, file), None)
 
 
 @dataclass
@@ -221,7 +229,9 @@ class _Hostile(Exception):
     """A part holds what no spreadsheet program writes."""
 
 
-def prescan(path: Path, file: str) -> tuple[Issue | None, dict[str, SheetExtent]]:
+def prescan(
+    path: Path, file: str, opened: zipfile.ZipFile | None = None
+) -> tuple[Issue | None, dict[str, SheetExtent]]:
     """Stream every part of an .xlsx/.xlsm/.ods once; return the issue that stops the file
     (hostile content, damaged parts) or the extent of each sheet, by sheet name.
 
@@ -229,7 +239,7 @@ def prescan(path: Path, file: str) -> tuple[Issue | None, dict[str, SheetExtent]
     built) and a sheet's scan stops at the first value beyond the limits.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
+        with contextlib.nullcontext(opened) if opened else zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
                 return make_issue(
@@ -333,12 +343,17 @@ def _scan_xlsx(zf: zipfile.ZipFile, file: str) -> tuple[Issue | None, dict[str, 
         if _local(tag) == "Relationship" and "Id" in attrs and "Target" in attrs:
             targets[attrs["Id"]] = attrs["Target"]
 
-    def root_rels_start(tag: str, attrs: dict[str, str]) -> None:
-        if _local(tag) == "Relationship" and attrs.get("Type", "").endswith("/officeDocument"):
-            office_document.append(attrs.get("Target", ""))
-
     if "_rels/.rels" in names:
-        _parse(zf, "_rels/.rels", root_rels_start)
+        # calamine finds the workbook through it; only the plain target is trusted (a byte
+        # search: the part is read again, DTD check included, with the others below)
+        small = zf.getinfo("_rels/.rels").file_size < _CHUNK
+        root = b"".join(_chunks(zf, "_rels/.rels")) if small else b""
+        if root.count(b'/relationships/officeDocument"') == 1 and (
+            b'Target="xl/workbook.xml"' in root or b'Target="/xl/workbook.xml"' in root
+        ):
+            office_document.append("xl/workbook.xml")
+        else:
+            office_document.append("?")
     if "xl/workbook.xml" in names:
         _parse(zf, "xl/workbook.xml", workbook_start)
     if "xl/_rels/workbook.xml.rels" in names:
@@ -397,14 +412,21 @@ def _sheet_part(target: str) -> str | None:
 # the common one and costs a fraction of a millisecond.
 _QUICK_MAX_BYTES = 4 << 20
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# What sends a part to the full scan: a formula (<f> or <x:f>), and cell, row or
+# string-table elements written with a namespace prefix (<x:c ...>). Each pattern starts
+# with one character of a small set, which the regex engine finds fast.
+_FORMULA = re.compile(rb"[<:]f[\s>/]")
+_PREFIXED = re.compile(rb":(?:c[\s>/]|row|sst)")
 # Excel, LibreOffice and xlsxwriter write `<c r="B7" ...>` and `<row r="7" ...>`; a file
-# spelled otherwise (prefixes, attribute order, lower case) simply takes the full scan.
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+# spelled otherwise (prefixes, attribute order, lower case, leading zeros) simply takes
+# the full scan.
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
 _CELL_OPEN = re.compile(rb"<c[\s>/]")
-_ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
+_ROW_NUMBER = re.compile(rb'<row r="([1-9][0-9]{0,6})"')
 _ROW_OPEN = re.compile(rb"<row[\s>/]")
-_PREFIXED = re.compile(rb"<[\w.-]+:(?:c|row|sst)[\s>/]")
+# a cell or row opened other than "<c " / "<c>" (each pattern starts with a literal)
+_ODD_CELL = re.compile(rb"<c[\t\n\r/]")
+_ODD_ROW = re.compile(rb"<row[\t\n\r/]")
 _SST = re.compile(rb"<sst[\s>]")
 _SST_COUNT = re.compile(rb'<sst\b[^>]*?\buniqueCount\s*=\s*["\']\s*([0-9]+)')
 
@@ -440,21 +462,32 @@ def _quick_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExte
     its row element or the sheet's <dimension> say), valued or merely styled.
     """
     data = _read_small(zf, info)
-    if data is None or _FORMULA.search(data) or _PREFIXED.search(data):
+    if data is None or b":sst" in data:
         return None
-    if _SST.search(data):
+    if b"<sst" in data and _SST.search(data):
         counts = _SST_COUNT.findall(data)
         if not counts and b"uniqueCount" in data:
             return None  # spelled some other way: the full scan reads the attribute
         for count in counts:
             _check_strings_count(int(count), info)
+    if (b":c" in data or b":row" in data) and _PREFIXED.search(data):
+        return None
+    if b"<row" not in data and not _CELL_OPEN.search(data):
+        return SheetExtent()  # no cell at all (styles, theme, properties, strings)
+    formula = (b"<f" in data or b":f" in data) and _FORMULA.search(data)
+    if formula or _ODD_CELL.search(data) or _ODD_ROW.search(data):
+        return None
     refs = _CELL_REF.findall(data)
     rows = _ROW_NUMBER.findall(data)
-    if len(refs) != len(_CELL_OPEN.findall(data)) or len(rows) != len(_ROW_OPEN.findall(data)):
+    opened = data.count(b"<c ") + data.count(b"<c>")
+    rows_opened = data.count(b"<row ") + data.count(b"<row>")
+    if len(refs) != opened or len(rows) != rows_opened:
         return None  # a cell or row placed some other way: only the full scan can place it
+    letters = {col for col, _ in refs}
+    cell_rows = {row for _, row in refs}
     extent = SheetExtent(
-        rows=max(max(map(int, rows), default=0), max((int(r) for _, r in refs), default=0)),
-        columns=max((column_index(col.decode()) + 1 for col, _ in set(refs)), default=0),
+        rows=max(max(map(int, rows), default=0), max(map(int, cell_rows), default=0)),
+        columns=max((column_index(col.decode()) + 1 for col in letters), default=0),
         cells=len(refs),
     )
     # every cell counted, valued or merely styled: an upper bound; over a limit,
