@@ -182,6 +182,10 @@ def read_files(
     crash, running out of memory or time) ends in that file alone being rejected
     with one clear issue, and the others are read on.
     """
+    # the checks after reading need them here anyway; loaded first, forked workers share
+    # them instead of each loading its own
+    load_registry()
+    last_covered_year()
     pool = workers_.Pool(
         fn=_read_item,
         on_failure=_unread,

@@ -206,7 +206,7 @@ def context(files: int = 1) -> BaseContext:
     ):
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["transforms.validation.validate"])
+    ctx.set_forkserver_preload(["transforms.validation.preload"])
     return ctx
 
 
