@@ -19,8 +19,9 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -372,11 +373,13 @@ def _scan_xlsx(zf: zipfile.ZipFile, file: str) -> tuple[Issue | None, dict[str, 
     parts: dict[str, SheetExtent] = {}
     for info in zf.infolist():
         part = info.filename
-        if part.endswith(".xml") or part in by_part:
+        if part in by_part or (not plain and part.endswith(".xml")):
+            # a sheet's part; when sheets do not point plainly at their parts, any part
+            # calamine could take for one
             parts[part] = _quick_sheet_extent(zf, info) or _scan_xlsx_sheet(zf, info)
-        elif part.endswith((".rels", ".vml")):
+        elif part.endswith((".xml", ".rels", ".vml")):
             if not _quick_part_ok(zf, info):
-                _parse(zf, part)  # refuse a DTD anywhere, check the CRC
+                _scan_xlsx_sheet(zf, info)  # refuse a DTD anywhere, check the CRC and counts
         else:
             for _ in _chunks(zf, part):  # check the CRC of binary parts
                 pass
@@ -444,8 +447,26 @@ def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
 
 
 def _quick_part_ok(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Return True when a small non-sheet part was read whole and holds no DTD."""
-    return _read_small(zf, info) is not None
+    """Return True when a small non-sheet part was read whole, holds no DTD and announces
+    no more shared strings than it can hold."""
+    data = _read_small(zf, info)
+    return data is not None and _strings_ok(data, info)
+
+
+def _strings_ok(data: bytes, info: zipfile.ZipInfo) -> bool:
+    """Check a shared-strings table's announced count (raise when hostile); return False
+    when it is spelled so that only the full scan can read it."""
+    if b"sst" not in data:
+        return True
+    if b":sst" in data:
+        return False
+    if _SST.search(data):
+        counts = _SST_COUNT.findall(data)
+        if not counts and b"uniqueCount" in data:
+            return False
+        for count in counts:
+            _check_strings_count(int(count), info)
+    return True
 
 
 def _check_strings_count(count: int, info: zipfile.ZipInfo) -> None:
@@ -462,14 +483,8 @@ def _quick_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExte
     its row element or the sheet's <dimension> say), valued or merely styled.
     """
     data = _read_small(zf, info)
-    if data is None or b":sst" in data:
+    if data is None or not _strings_ok(data, info):
         return None
-    if b"<sst" in data and _SST.search(data):
-        counts = _SST_COUNT.findall(data)
-        if not counts and b"uniqueCount" in data:
-            return None  # spelled some other way: the full scan reads the attribute
-        for count in counts:
-            _check_strings_count(int(count), info)
     if (b":c" in data or b":row" in data) and _PREFIXED.search(data):
         return None
     if b"<row" not in data and not _CELL_OPEN.search(data):
@@ -483,16 +498,24 @@ def _quick_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExte
     rows_opened = data.count(b"<row ") + data.count(b"<row>")
     if len(refs) != opened or len(rows) != rows_opened:
         return None  # a cell or row placed some other way: only the full scan can place it
-    letters = {col for col, _ in refs}
-    cell_rows = {row for _, row in refs}
-    extent = SheetExtent(
-        rows=max(max(map(int, rows), default=0), max(map(int, cell_rows), default=0)),
-        columns=max((column_index(col.decode()) + 1 for col in letters), default=0),
-        cells=len(refs),
-    )
+    extent = SheetExtent(rows=_highest(rows, 7, b"0"), cells=len(refs))
+    if refs:
+        letters, numbers = zip(*refs, strict=True)
+        extent.rows = max(extent.rows, _highest(numbers, 7, b"0"))
+        extent.columns = column_index(_top(letters, 3, b"@").decode()) + 1
     # every cell counted, valued or merely styled: an upper bound; over a limit,
     # the full scan decides on the cells that hold values
     return None if extent.too_large else extent
+
+
+def _top(values: Sequence[bytes], width: int, pad: bytes) -> bytes:
+    """Return the largest of row numbers (no leading zero) or column letters, compared
+    right-aligned (so "10" > "9", "AA" > "Z") without a Python loop over every cell."""
+    return max(map(bytes.rjust, values, repeat(width), repeat(pad))).lstrip(pad)
+
+
+def _highest(numbers: Sequence[bytes], width: int, pad: bytes) -> int:
+    return int(_top(numbers, width, pad)) if numbers else 0
 
 
 def _wider(a: SheetExtent, b: SheetExtent) -> SheetExtent:
