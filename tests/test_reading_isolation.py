@@ -212,6 +212,22 @@ def sheet_part_outside_worksheets(path: Path) -> None:
             zout.writestr(name, body)
 
 
+def two_members_of_one_name(path: Path) -> None:
+    """The communes part twice: the first with a far cell, the second harmless. Which one
+    calamine reads is not the guard's to guess; the later one used to hide the first."""
+    src = good_bytes()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == COMMUNES_PART:
+                far = _append(b'<row r="37"><c r="XFD1048576"><v>1</v></c></row>')(body)
+                with pytest.warns(UserWarning, match="Duplicate name"):
+                    zout.writestr(COMMUNES_PART, far)
+                    zout.writestr(COMMUNES_PART, body)
+            else:
+                zout.writestr(info.filename, body)
+
+
 def date_no_calendar_has(path: Path) -> None:
     """A date cell holding -1e308: calamine panics converting it (PanicException)."""
     src_path = path.with_name("dated.xlsx")
@@ -325,6 +341,7 @@ CRASHERS: dict[str, tuple[Callable[[Path], None], str]] = {
     "prefixed-cells.xlsm": (prefixed_cell_elements, "sheet_too_large"),
     "far-row-without-refs.xlsx": (cell_without_reference_in_a_far_row, "sheet_too_large"),
     "sheet-outside-worksheets.xlsx": (sheet_part_outside_worksheets, "sheet_too_large"),
+    "two-members-one-name.xlsx": (two_members_of_one_name, "file_hostile"),
     "impossible-date.xlsx": (date_no_calendar_has, "file_unreadable"),
     "member-claiming-2-gb.xlsx": (member_claiming_two_gigabytes_packed, "file_unreadable"),
     "xls-huge-dimensions.xls": (xls_dimensions_huge, "sheet_too_large"),

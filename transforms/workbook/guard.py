@@ -289,7 +289,7 @@ def _refuse_dtd(*_: object) -> None:
 
 def _parse(
     zf: zipfile.ZipFile,
-    name: str,
+    name: str | zipfile.ZipInfo,
     start: Callable[[str, dict[str, str]], None] | None = None,
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
@@ -368,15 +368,19 @@ def _scan_xlsx(zf: zipfile.ZipFile, file: str) -> tuple[Issue | None, dict[str, 
             plain = False
         else:
             by_part[part] = name
-    lowered = [n.replace("\\", "/").lower() for n in names]
-    plain = plain and len(set(lowered)) == len(lowered)
+    # two members of one name, or names equal but for case or slashes: which one
+    # calamine reads is not ours to guess
+    listed = zf.namelist()
+    lowered = {n.replace("\\", "/").lower() for n in listed}
+    plain = plain and len(lowered) == len(listed)
     parts: dict[str, SheetExtent] = {}
     for info in zf.infolist():
         part = info.filename
         if part in by_part or (not plain and part.endswith(".xml")):
             # a sheet's part; when sheets do not point plainly at their parts, any part
             # calamine could take for one
-            parts[part] = _quick_sheet_extent(zf, info) or _scan_xlsx_sheet(zf, info)
+            extent = _quick_sheet_extent(zf, info) or _scan_xlsx_sheet(zf, info)
+            parts[part] = _wider(parts[part], extent) if part in parts else extent
         elif part.endswith((".xml", ".rels", ".vml")):
             if not _quick_part_ok(zf, info):
                 _scan_xlsx_sheet(zf, info)  # refuse a DTD anywhere, check the CRC and counts
@@ -619,7 +623,7 @@ def _scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExtent:
             if cell["f"] or value is not None:
                 extent.note(cell["row"], cell["col"])
 
-    _parse(zf, info.filename, start, end, text)  # stops quietly at a limit
+    _parse(zf, info, start, end, text)  # stops quietly at a limit
     return extent
 
 
