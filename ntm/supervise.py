@@ -77,16 +77,31 @@ def _reap() -> None:
             return
 
 
-def stop_all_below(root: int, grace: float = GRACE_SECONDS) -> None:
-    """Stop every process below root: SIGTERM, then SIGKILL what is left after grace."""
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+def stop_all_below(root: int, grace: float = GRACE_SECONDS, settle: float = 1.0) -> None:
+    """Stop every process below root: SIGTERM, then SIGKILL what is left after grace.
+
+    Orphans arrive late (a process whose parent is being killed comes here once that
+    parent is gone): the scan goes on until nothing new has come for `settle` seconds.
+    """
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < settle:
+        _reap()
+        if not descendants(root):
+            time.sleep(0.05)
+            continue
+        _stop(root, grace)
+        quiet_since = time.monotonic()
+
+
+def _stop(root: int, grace: float) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         pids = descendants(root)
         if not pids:
             return
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, sig)
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
             _reap()
             if not descendants(root):

@@ -111,15 +111,17 @@ def test_a_sigkilled_run_leaves_no_process_behind(moment, tmp_path, prefect_home
         _kill_all(seen)
 
 
-def test_killing_the_process_doing_the_work_leaves_nothing_and_fails_the_command(
-    tmp_path, prefect_home
+@pytest.mark.parametrize("victim", ["-m ntm.cli run", "-m ntm.supervise"])
+def test_killing_the_worker_or_the_watchdog_leaves_nothing_and_fails_the_command(
+    victim, tmp_path, prefect_home
 ):
     run = _start(tmp_path / "home", prefect_home)
     seen: set[int] = set()
     try:
         seen = _watch_until(run, "uvicorn", 120)
-        worker = next(pid for pid in seen if "-m ntm.cli run" in _cmdline(pid))
-        os.kill(worker, signal.SIGKILL)
+        # the watchdog's command line holds the worker's: match from its start
+        (target,) = [pid for pid in seen if _cmdline(pid).split(" ", 1)[-1].startswith(victim)]
+        os.kill(target, signal.SIGKILL)
         assert run.wait(timeout=60) == 128 + signal.SIGKILL
         left = _none_left(seen)
         assert not left, [(pid, _cmdline(pid)) for pid in left]
