@@ -84,13 +84,15 @@ def stop_all_below(root: int, grace: float = GRACE_SECONDS, settle: float = 1.0)
     parent is gone): the scan goes on until nothing new has come for `settle` seconds.
     """
     quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < settle:
+    while True:
         _reap()
-        if not descendants(root):
+        if descendants(root):
+            _stop(root, grace)
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= settle:
+            return
+        else:
             time.sleep(0.05)
-            continue
-        _stop(root, grace)
-        quiet_since = time.monotonic()
 
 
 def _stop(root: int, grace: float) -> None:
@@ -134,7 +136,9 @@ def watch(command: Sequence[str], alive_fd: int) -> int:
             code = -signal.SIGTERM if code is None else code
             break
         code = child.poll()
-    stop_all_below(me)  # whatever the worker left: a server that outlived its flow
+    # whatever the worker left (a server that outlived its flow): a worker that ended by
+    # itself has its orphans here already, one that was killed may still be handing them on
+    stop_all_below(me, settle=0.2 if code >= 0 else 1.0)
     _reap()
     return _status(code)
 
@@ -154,7 +158,8 @@ def supervise(args: Sequence[str]) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         os.close(write_end)
-    stop_all_below(os.getpid())  # the watchdog died before its worker: orphans came here
+    # the watchdog killed before its worker: the orphans come here
+    stop_all_below(os.getpid(), settle=1.0 if code < 0 else 0.0)
     return _status(code)
 
 
