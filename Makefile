@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= ERROR
 
-.PHONY: setup demo test lint bench registry clean dictionary bi-check
+.PHONY: setup demo test lint bench fuzz registry clean dictionary bi-check
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (or: make PYTHON=python3)"; exit 1; }
@@ -44,6 +44,11 @@ bi-check: $(STAMP)
 # Rebuild rulesets/registry/ (registry versions) from vietnam-provinces releases.
 registry: $(STAMP)
 	$(BIN)/python scripts/build_registry.py
+
+# mutated workbooks through the validator and one nightly run; prints figures
+# (FUZZ_ARGS="--count 1000 --seed 7" to change them); crashers kept in bench/out/fuzz/
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz $(FUZZ_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

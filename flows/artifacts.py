@@ -6,6 +6,7 @@ import duckdb
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from transforms import pipeline
+from transforms.intake.inbox import LEFT_REASONS
 from transforms.reports.province_table import province_table_markdown
 
 
@@ -34,7 +35,29 @@ def publish_run_artifacts(con: duckdb.DuckDBPyConnection, summary: pipeline.RunS
             description="Files processed by this run",
         )
     create_markdown_artifact(
+        key="inbox-left",
+        markdown=inbox_left_markdown(summary),
+        description="Files this run saw in the inbox and left there, and why",
+    )
+    create_markdown_artifact(
         key="province-results",
         markdown=province_table_markdown(con),
         description="Province results against target 19.2 and the flagged communes",
     )
+
+
+def inbox_left_markdown(summary: pipeline.RunSummary) -> str:
+    """Return the files a run left in the inbox, and why, as a markdown table."""
+    left = summary.left_in_inbox
+    if not left:
+        return "Nothing was left in the inbox: every file there was taken."
+    lines = [
+        f"{len(left)} file(s) left in the inbox:",
+        "",
+        "| file | why it was left |",
+        "|---|---|",
+    ]
+    for f in left:
+        name = f.name.replace("|", "\\|")
+        lines.append(f"| {name} | {LEFT_REASONS[f.reason]} |")
+    return "\n".join(lines)

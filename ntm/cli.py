@@ -86,16 +86,34 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Workbooks to check.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON.")] = False,
 ) -> None:
-    """Check district workbooks against the contract; exit 2 unreadable, 1 errors, 0 clean."""
-    from transforms.validation.validate import validate_files
+    """Check district workbooks against the contract; exit 2 unreadable, 1 errors, 0 clean.
+
+    Each file is read in a worker process with a memory and a time limit (as the
+    nightly run reads them): a file that crashes or exhausts its reader is reported
+    unreadable, and every other file still gets its answer.
+    """
+    from transforms.validation.validate import checked_anyway, validate_files
 
     missing = [f for f in files if not f.is_file()]
     for f in missing:
         err.print(f"[red]{f}: no such file[/red]")
-    results = validate_files([f for f in files if f.is_file()])
+    present = [f for f in files if f.is_file()]
+    try:
+        results = validate_files(present)
+    except Exception as exc:  # never a traceback instead of an answer
+        err.print(f"[red]checking stopped ({type(exc).__name__}); every file reported unread[/red]")
+        results = checked_anyway(present)
     issues = [i.as_dict() for r in results for i in r.issues]
     if as_json:
-        sys.stdout.write(json.dumps(issues, ensure_ascii=False, indent=2, default=str) + "\n")
+        text = json.dumps(issues, ensure_ascii=False, indent=2, default=str) + "\n"
+        # a file name that is not valid UTF-8 must not cut the answer short
+        out = getattr(sys.stdout, "buffer", None)
+        if out is not None:
+            sys.stdout.flush()
+            out.write(text.encode("utf-8", "backslashreplace"))
+            out.flush()
+        else:
+            sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     else:
         _print_issues(results)
     if missing or any(not r.readable for r in results):
@@ -176,6 +194,11 @@ def _print_run(settings: Settings, counts: dict[str, Any]) -> None:
         f"Run {counts['run_id']}: {counts['files_seen']} file(s), {counts['accepted']} accepted, "
         f"{counts['rejected']} rejected, {counts['duplicates']} duplicate(s)."
     )
+    left = counts.get("left_in_inbox") or []
+    if left:
+        console.print(f"Left in the inbox: {len(left)} file(s)")
+        for f in left:
+            console.print(f"  {f['file']}: {f['why']}", markup=False)
     import duckdb
 
     if not settings.published.exists():
@@ -449,9 +472,21 @@ def withdraw(
 _PANDERA_EXTRAS = ("hypothesis", "dask", "modin", "pyspark", "polars", "geopandas", "ibis")
 
 
+# Commands that run flows: they work in a child under a watchdog (ntm/supervise.py), so
+# that killed at any moment, they leave no process behind (the temporary Prefect server
+# included).
+_SUPERVISED_COMMANDS = ("run", "backfill", "demo")
+
+
 def main() -> None:
     """Entry point of the `ntm` command."""
-    if sys.argv[1:2] != ["validate"]:
+    command = sys.argv[1:2]
+    if command and command[0] in _SUPERVISED_COMMANDS and "--help" not in sys.argv:
+        from ntm.supervise import SUPERVISED, supervise
+
+        if not os.environ.get(SUPERVISED):
+            sys.exit(supervise(sys.argv[1:]))
+    if command != ["validate"]:
         app()
         return
     # `ntm validate` should answer in well under a second; importing dask and
@@ -463,6 +498,9 @@ def main() -> None:
         code = 0
     except SystemExit as exc:
         code = _exit_status(exc.code)
+    except BaseException as exc:  # an answer and a status from 0-2, never a traceback
+        print(f"ntm validate stopped: {type(exc).__name__}", file=sys.stderr)
+        code = 2
     # The command writes nothing but its output: skip the interpreter's teardown of
     # pandas, pandera and pydantic, a quarter of a second on a 2-core machine.
     sys.stdout.flush()

@@ -22,3 +22,10 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def readers_see_patches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork the reader workers from this process, so that what a test patches in the reader
+    reaches them (a forkserver started earlier in the session has the unpatched code)."""
+    monkeypatch.setenv("NTM_READ_START_METHOD", "fork")

@@ -154,7 +154,8 @@ def test_lock_files_hidden_files_and_fresh_files_are_left_alone(settings):
         os.utime(settings.inbox / name, (time.time() - 60,) * 2)
         assert is_ignored(name)
     Book().write(settings.inbox / "copying.xlsx")
-    assert scan(settings.inbox, settle_seconds=30) == []
+    # a file just written is ready once it stays the same between two looks (see
+    # test_inbox_settling.py for one still being written)
     assert [f.name for f in scan(settings.inbox, settle_seconds=0)] == ["copying.xlsx"]
 
 
@@ -181,7 +182,9 @@ def test_affected_years_follow_the_previous_year_and_baseline_rules():
     assert affected_years({("119", 2019)}, 2019, 2025) == list(range(2019, 2026))
 
 
-def test_reparse_after_a_reader_fix_accepts_a_file_rejected_before(settings, monkeypatch):
+def test_reparse_after_a_reader_fix_accepts_a_file_rejected_before(
+    settings, monkeypatch, readers_see_patches
+):
     from transforms.workbook import contract
 
     drop(settings, Book(), "first.xlsx", age_s=120)

@@ -91,7 +91,7 @@ def test_corrupt_zip_is_unreadable(tmp_path):
     assert rules(validate_file(path)) == ["file_unreadable"]
 
 
-def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
+def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch, readers_see_patches):
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/big.xml", b"0" * (3 * 1024 * 1024))
@@ -99,7 +99,7 @@ def test_zip_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
     assert rules(validate_file(path)) == ["file_unpacked_too_large"]
 
 
-def test_oversize_file_is_refused(tmp_path, monkeypatch):
+def test_oversize_file_is_refused(tmp_path, monkeypatch, readers_see_patches):
     path = Book().write(tmp_path / "big.xlsx")
     monkeypatch.setattr(c, "MAX_FILE_BYTES", 100)
     assert rules(validate_file(path)) == ["file_too_large"]

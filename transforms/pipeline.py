@@ -24,19 +24,27 @@ import pandas as pd
 
 from ntm.settings import Settings
 from transforms import progress
-from transforms.intake.inbox import Received, archive, scan
+from transforms.atomic import replace_atomically
+from transforms.intake.inbox import LEFT_REASONS, Left, Received, archive, scan_inbox
 from transforms.intake.lock import writer_lock
 from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
 from transforms.reports import WrittenReport, province_years, write_province_reports
-from transforms.reports.feedback import write_feedback
-from transforms.validation.validate import FileResult, ToRead, Validated, validate_batch
+from transforms.reports.feedback import feedback_sheets, issue_rows, write_feedback
+from transforms.validation.validate import (
+    FileResult,
+    ToRead,
+    Validated,
+    prepare_readers,
+    validate_batch,
+)
 from transforms.warehouse.connection import connect
 from transforms.warehouse.duck import insert_frame, table_names, transaction
 from transforms.warehouse.ledger import known_files, record_batch, reparse
 from transforms.warehouse.ledger import withdraw as withdraw_submission
 from transforms.warehouse.runner import build_models, built_from_other_reference, changes_since
 from transforms.warehouse.scope import Scope, affected_scope, affected_years
+from transforms.workbook.writer import write_workbook
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,6 +76,7 @@ class RunSummary:
     years_recomputed: tuple[int, ...] = ()
     reports: tuple[WrittenReport, ...] = ()  # the province reports written
     reports_seconds: float = 0.0  # timed apart: the benchmark reports it on its own
+    left_in_inbox: tuple[Left, ...] = ()  # files the run saw and did not take, and why
 
     def count(self, status: str) -> int:
         """Return how many files of the run ended with this status."""
@@ -88,6 +97,10 @@ class RunSummary:
             "reports": len(self.reports),
             "reports_written": [f"{r.province_code}/{r.year}" for r in self.reports],
             "reports_seconds": self.reports_seconds,
+            "left_in_inbox": [
+                {"file": f.name, "reason": f.reason, "why": LEFT_REASONS[f.reason]}
+                for f in self.left_in_inbox
+            ],
         }
 
 
@@ -136,11 +149,20 @@ def writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
-def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Received]:
-    """Archive the inbox files ready to take; drop those a crashed run already recorded."""
+@dataclass(frozen=True)
+class Intake:
+    """What a run took from the inbox (archived, not yet recorded) and what it left there."""
+
+    received: list[Received]
+    left: tuple[Left, ...] = ()
+
+
+def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> Intake:
+    """Archive the inbox files ready to take; drop those a crashed run already recorded;
+    say which files stay in the inbox and why."""
     remove_leftovers(settings)
-    incoming = scan(settings.inbox, settings.settle_seconds)
-    received = [archive(f, settings.archive) for f in incoming]
+    looked = scan_inbox(settings.inbox, settings.settle_seconds)
+    received = [archive(f, settings.archive) for f in looked.ready]
     known = known_files(con)
     recorded = set(
         zip(
@@ -157,7 +179,7 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> list[Recei
             r.incoming.path.unlink(missing_ok=True)
         else:
             fresh.append(r)
-    return fresh
+    return Intake(fresh, tuple(looked.left))
 
 
 def remove_leftovers(settings: Settings) -> list[Path]:
@@ -418,8 +440,26 @@ def write_feedback_for(
         if status == "duplicate" or not res.issues:
             continue
         out = settings.feedback / f"{int(sid)}-{Path(rec.name).stem}.feedback.xlsx"
-        written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
+        if res.reader_failed or not res.readable:
+            # the reader could not open it (refused, failed, crashed or ran out of memory
+            # or time in its worker): this process never opens it again, nothing to copy
+            written.append(write_feedback_without_copy(res, out, rec.name))
+            continue
+        try:
+            written.append(write_feedback(res, rec.archive_path, out, file_name=rec.name))
+        except Exception:
+            # copying the original failed (a value the workbook writer refuses, such
+            # as NaN): the district still gets its list of issues, the run goes on
+            written.append(write_feedback_without_copy(res, out, rec.name))
     return written
+
+
+def write_feedback_without_copy(result: FileResult, out: Path, file_name: str) -> Path:
+    """Write the feedback workbook of a file with its issues only (no copy of the original)."""
+    sheets = feedback_sheets(issue_rows(result), [], file_name)
+    with replace_atomically(out) as tmp:
+        write_workbook(tmp, sheets, author="ntm")
+    return out
 
 
 def withdraw(
@@ -452,13 +492,16 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     """Process the inbox end to end: take, validate, record and recompute, publish, write
     feedback and reports; return what the run did."""
     step = how.step
+    prepare_readers()  # the readers' forkserver starts while the inbox is taken
     with writing(settings) as con:
         with progress.stage("inbox"):
-            received = step(take_inbox, settings, con)
+            intake = step(take_inbox, settings, con)
+        received = intake.received
         with progress.stage("reading", len(received)):
             validated = how.read([r.archive_path for r in received], [r.name for r in received])
         with progress.stage("recording"):
             summary = step(commit_batch, con, received, validated, run)
+            summary = dataclasses.replace(summary, left_in_inbox=intake.left)
             step(clear_inbox, received)
         with progress.stage("publishing"):
             step(publish, con, settings)
@@ -491,6 +534,8 @@ def backfill(
     they always agree with raw; `districts` narrows which files are re-read.
     """
     step = how.step
+    if reparse:
+        prepare_readers()
     with writing(settings) as con:
         changed: set[tuple[str, int]] = set()
         if reparse:

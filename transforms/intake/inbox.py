@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,30 +43,107 @@ class Received:
         return self.incoming.received_at
 
 
+@dataclass(frozen=True)
+class Left:
+    """A file a run saw in the inbox and did not take, and why."""
+
+    name: str
+    reason: str  # one of LEFT_REASONS
+
+
+LEFT_REASONS = {
+    "office_lock": "an office lock file (~$...): Excel or LibreOffice has the workbook open",
+    "hidden": "a hidden file (its name starts with a dot)",
+    "temporary": "a temporary file (a download or copy not finished)",
+    "still_copying": "still being copied: its size or time changed while the run looked",
+    "not_a_file": "not a regular file (a folder or a link)",
+}
+
+
+@dataclass(frozen=True)
+class InboxScan:
+    """What one run found in the inbox: the files to take, and those it left."""
+
+    ready: list[Incoming]
+    left: list[Left]
+
+
+def ignored_because(name: str) -> str | None:
+    """Return why a file name is never taken (a key of LEFT_REASONS), or None."""
+    lower = name.lower()
+    if name.startswith("~$"):
+        return "office_lock"
+    if name.startswith("."):
+        return "hidden"
+    if name.startswith("~") or lower.endswith(_TEMP_SUFFIXES):
+        return "temporary"
+    return None
+
+
 def is_ignored(name: str) -> bool:
     """Return True for office lock files, hidden files and temporary files."""
-    lower = name.lower()
-    return name.startswith(("~$", ".", "~")) or lower.endswith(_TEMP_SUFFIXES)
+    return ignored_because(name) is not None
 
 
-def scan(inbox: Path, settle_seconds: float, now: dt.datetime | None = None) -> list[Incoming]:
-    """Return the files ready to take, in received order (modification time, then name)."""
-    if not inbox.is_dir():
-        return []
-    now = now or dt.datetime.now(dt.UTC)
-    found = []
+def _shown(name: str) -> str:
+    # a name that is not valid UTF-8 is recorded readably; the path stays the real one
+    return os.fsencode(name).decode("utf-8", "replace")
+
+
+def _look(inbox: Path) -> tuple[dict[str, tuple[Path, int, int]], list[Left]]:
+    """Return one look at the inbox: (path, size, mtime in ns) by entry name, and what is
+    never taken."""
+    seen: dict[str, tuple[Path, int, int]] = {}
+    left: list[Left] = []
     for entry in os.scandir(inbox):
-        if not entry.is_file(follow_symlinks=False) or is_ignored(entry.name):
+        why = ignored_because(entry.name)
+        if why is None and not entry.is_file(follow_symlinks=False):
+            why = "not_a_file"
+        if why is not None:
+            left.append(Left(_shown(entry.name), why))
             continue
-        st = entry.stat(follow_symlinks=False)
-        mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.UTC)
-        if (now - mtime).total_seconds() < settle_seconds:
-            continue  # still being copied
-        # a name that is not valid UTF-8 is recorded readably; the path stays the real one
-        name = os.fsencode(entry.name).decode("utf-8", "replace")
-        found.append(Incoming(Path(entry.path), name, st.st_size, mtime))
-    found.sort(key=lambda f: (f.received_at, f.name))
-    return found
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # gone between the listing and the look
+        seen[entry.name] = (Path(entry.path), st.st_size, st.st_mtime_ns)
+    return seen, left
+
+
+def scan_inbox(
+    inbox: Path, settle_seconds: float, sleep: Callable[[float], None] = time.sleep
+) -> InboxScan:
+    """Return the files ready to take, in received order (modification time, then name),
+    and the files left in the inbox with the reason.
+
+    A file is ready when its size and modification time did not change between two
+    looks `settle_seconds` apart, both taken by this run: whatever the clocks of
+    the district PC or the file share say, a file that is still is taken now, and
+    one still being written is left for the next run. Nothing waits when the inbox
+    holds nothing to take.
+    """
+    if not inbox.is_dir():
+        return InboxScan([], [])
+    first, left = _look(inbox)
+    second = first
+    if first and settle_seconds > 0:
+        sleep(settle_seconds)
+        second, left = _look(inbox)
+    ready = []
+    for name, (path, size, mtime_ns) in second.items():
+        if first.get(name) != (path, size, mtime_ns):
+            left.append(Left(_shown(name), "still_copying"))
+            continue
+        mtime = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC)
+        ready.append(Incoming(path, _shown(name), size, mtime))
+    ready.sort(key=lambda f: (f.received_at, f.name))
+    left.sort(key=lambda f: f.name)
+    return InboxScan(ready, left)
+
+
+def scan(inbox: Path, settle_seconds: float) -> list[Incoming]:
+    """Return the files ready to take, in received order (see scan_inbox)."""
+    return scan_inbox(inbox, settle_seconds).ready
 
 
 def sha256_of(path: Path) -> str:

@@ -11,11 +11,9 @@ then splits failures back per file.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import os
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from schemas.common import Failure, failures
 from transforms.reference import versions as rv
 from transforms.reference.registry import Registry
 from transforms.reference.ruleset import last_covered_year
+from transforms.validation import workers as workers_
 from transforms.validation.issues import Issue, make_issue
 from transforms.workbook import cells
 from transforms.workbook import contract as c
@@ -83,6 +82,9 @@ class FileResult:
     sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> name as written
     # the registry version the file is checked against (registry.md); None without info
     registry_version: str | None = None
+    # the reader itself failed on the file (raised, crashed, ran out of memory or time):
+    # nothing may open it again in the pipeline's own process
+    reader_failed: bool = False
 
     @property
     def errors(self) -> list[Issue]:
@@ -112,10 +114,6 @@ class Validated:
 def validate_file(path: Path, name: str | None = None) -> FileResult:
     """Return the validation result of one workbook."""
     return validate_files([path], [name] if name else None)[0]
-
-
-# Below this many files a process pool costs more than it saves.
-PARALLEL_MIN_FILES = 64
 
 
 # One file read: its result so far (file, info, cell issues) and its parsed tables, one per
@@ -153,7 +151,7 @@ def read_bytes(name: str, data: bytes, path: Path | None = None) -> ReadFile:
     with tempfile.TemporaryDirectory(prefix="ntm-read-") as tmp:
         local = Path(tmp) / f"file{suffix}"
         local.write_bytes(data)
-        result, parsed = read_file(local, name)
+        result, parsed = safe_read_file(local, name)
     result.path = path if path is not None else Path(name)
     return result, parsed
 
@@ -177,30 +175,101 @@ def read_to_read(item: ToRead) -> ReadFile:
     """Return the read result of one file sent to a reader, with the sender's path."""
     if item.data is not None:
         return read_bytes(item.name, item.data, item.path)
-    result, parsed = read_file(item.shared or item.path, item.name)
+    result, parsed = safe_read_file(item.shared or item.path, item.name)
     result.path = item.path
     return result, parsed
 
 
-def read_files(items: Sequence[tuple[Path, str]], workers: int) -> list[ReadFile]:
+def read_files(
+    items: Sequence[tuple[Path, str]],
+    workers: int,
+    limits: workers_.Limits | None = None,
+    stats: workers_.Stats | None = None,
+) -> list[ReadFile]:
     """Return the read result of every (path, name), in order.
 
-    Files are read in a pool of processes when there are enough of them. Workers
-    come from a forkserver started clean (a fork of a process that runs Prefect's
-    threads could inherit a held lock); they return plain records.
+    Every file is read in a worker process with a memory and a time limit
+    (workers.py): whatever one file does to its reader (an exception, a native
+    crash, running out of memory or time) ends in that file alone being rejected
+    with one clear issue, and the others are read on.
     """
-    items = list(items)
-    if workers <= 1 or len(items) < PARALLEL_MIN_FILES:
-        return [read_file(path, name) for path, name in items]
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["transforms.validation.validate"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        chunk = max(1, len(items) // (workers * 8))
-        return list(pool.map(_read_item, items, chunksize=chunk))
+    # the checks after reading need them here anyway; loaded first, forked workers share
+    # them instead of each loading its own
+    rv.load_versions()
+    last_covered_year()
+    pool = workers_.Pool(
+        fn=_read_item,
+        on_failure=_unread,
+        workers=max(1, workers),
+        limits=limits or READ_LIMITS,
+        stats=stats if stats is not None else workers_.Stats(),
+    )
+    return pool.map(list(items))
+
+
+def prepare_readers() -> None:
+    """Get the reader workers' start ready ahead of a batch (see workers.prepare)."""
+    workers_.prepare()
+
+
+# What reading one district file may take (it needs milliseconds and a few MB);
+# NTM_READ_MEMORY_MB and NTM_READ_SECONDS change them.
+READ_LIMITS = workers_.Limits.from_env()
 
 
 def _read_item(item: tuple[Path, str]) -> ReadFile:
     return read_file(*item)
+
+
+def safe_read_file(path: Path, name: str) -> ReadFile:
+    """Return what `read_file` returns, or the file rejected when reading it raised."""
+    try:
+        return read_file(path, name)
+    except MemoryError:
+        return _unread((path, name), workers_.Failure("memory"))
+    except Exception as exc:  # any exception of one file is that file's alone
+        return _unread((path, name), workers_.Failure("error", type(exc).__name__))
+
+
+def _unread(item: tuple[Path, str], failure: workers_.Failure) -> ReadFile:
+    """Return the result of a file whose reading ended without one: rejected, one issue."""
+    path, name = item
+    if failure.kind == "memory":
+        asked = f" ({_size(int(failure.detail))})" if failure.detail.isdigit() else ""
+        issue = make_issue(
+            "file_hostile",
+            file=name,
+            detail=f"reading it would need far more memory{asked} than any district workbook",
+        )
+    elif failure.kind == "time":
+        issue = make_issue(
+            "file_unreadable",
+            file=name,
+            detail=f"reading it took longer than {failure.detail or READ_LIMITS.seconds} seconds, "
+            "far longer than any district workbook",
+        )
+    elif failure.kind == "crash":
+        issue = make_issue(
+            "file_unreadable", file=name, detail="the spreadsheet reader stopped on damaged content"
+        )
+    else:
+        issue = make_issue(
+            "file_unreadable",
+            file=name,
+            detail="its content is damaged in a way that cannot be read",
+        )
+    result = FileResult(path=path, file=name, readable=False, issues=[issue], reader_failed=True)
+    return result, [None for _ in c.TABLE_SHEETS]
+
+
+def checked_anyway(paths: Sequence[Path]) -> list[FileResult]:
+    """Return one rejected result per file, for when checking them failed as a whole."""
+    failure = workers_.Failure("error")
+    return [_unread((path, path.name), failure)[0] for path in paths]
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:,.1f} GB" if n >= 1024**3 else f"{n / 1024**2:,.0f} MB"
 
 
 def validate_files(
@@ -227,8 +296,52 @@ def check_read(read: Sequence[ReadFile]) -> Validated:
     """Return the results of files read (in any process): batch checks, coverage, sorted issues.
 
     The rows of every file are checked in one pandera call per sheet; the results
-    come in the order read, with the typed rows of the batch.
+    come in the order read, with the typed rows of the batch. Should checking the
+    batch fail on something in one file, the files that make it fail are found
+    (by halves) and rejected alone, and the others are checked as usual.
     """
+    read = list(read)
+    saved = [list(result.issues) for result, _ in read]
+    try:
+        return _check_all(read)
+    except Exception:
+        for (result, _), issues in zip(read, saved, strict=True):
+            result.issues = list(issues)
+    for index in _failing(read, list(range(len(read))), saved):
+        result, _ = read[index]
+        read[index] = _unchecked(result)
+    return _check_all(read)
+
+
+def _failing(read: list[ReadFile], indexes: list[int], saved: list[list[Issue]]) -> list[int]:
+    """Return the indexes among these whose check fails (each file's issues left as read)."""
+    try:
+        _check_all([read[i] for i in indexes])
+        failed = False
+    except Exception:
+        failed = True
+    for i in indexes:
+        read[i][0].issues = list(saved[i])
+    if not failed:
+        return []
+    if len(indexes) == 1:
+        return indexes
+    half = len(indexes) // 2
+    return _failing(read, indexes[:half], saved) + _failing(read, indexes[half:], saved)
+
+
+def _unchecked(result: FileResult) -> ReadFile:
+    """Return a file whose rows could not be checked: rejected with one issue, no rows."""
+    issue = make_issue(
+        "file_unreadable", file=result.file, detail="its values could not be checked"
+    )
+    rejected = FileResult(
+        path=result.path, file=result.file, readable=False, issues=[issue], reader_failed=True
+    )
+    return rejected, [None for _ in c.TABLE_SHEETS]
+
+
+def _check_all(read: Sequence[ReadFile]) -> Validated:
     results = [result for result, _ in read]
     tables: dict[str, list[ParsedTable | None]] = {
         spec.key: [parsed[k] for _, parsed in read] for k, spec in enumerate(c.TABLE_SHEETS)
@@ -427,24 +540,56 @@ def _check_batch(
     batch = typed_frame(spec, records, CONTEXT_DTYPES)
     if batch.empty:
         return batch
-    for failure in failures(schema, batch, anchors):
-        results[failure.file_index].issues.append(
-            _issue_for(failure, results[failure.file_index], parsed[failure.file_index], batch)
-        )
+    found = list(failures(schema, batch, anchors))
+    if found:
+        lookup = _BatchLookup(batch)
+        for failure in found:
+            results[failure.file_index].issues.append(
+                _issue_for(failure, results[failure.file_index], parsed[failure.file_index], lookup)
+            )
     return batch
 
 
+# A commune listed many times is reported on each of its rows; the message names
+# the first few rows only (a sheet may repeat one row thousands of times).
+MAX_ROWS_NAMED = 10
+
+
+class _BatchLookup:
+    """The batch's rows by (file, Excel row) and by (file, commune code), built once: a
+    file may have thousands of failures, each looking up its row."""
+
+    def __init__(self, batch: pd.DataFrame) -> None:
+        self.batch = batch
+        self.position: dict[tuple[int, object], int] = {}
+        for k, key in enumerate(zip(batch["file_index"], batch["excel_row"], strict=True)):
+            self.position.setdefault(key, k)
+        self._same: dict[tuple[int, object], list[object]] | None = None
+
+    def row(self, file_index: int, excel_row: object) -> pd.Series:
+        return self.batch.iloc[self.position[(file_index, excel_row)]]
+
+    def rows_with_code(self, file_index: int, code: object) -> list[object]:
+        if self._same is None:
+            self._same = {}
+            columns = (
+                self.batch["file_index"],
+                self.batch["commune_code"],
+                self.batch["excel_row"],
+            )
+            for fi, value, row in zip(*columns, strict=True):
+                self._same.setdefault((fi, value), []).append(row)
+        return self._same.get((file_index, code), [])
+
+
 def _issue_for(
-    failure: Failure, result: FileResult, table: ParsedTable | None, batch: pd.DataFrame
+    failure: Failure, result: FileResult, table: ParsedTable | None, lookup: _BatchLookup
 ) -> Issue:
     assert table is not None  # a failure always comes from a parsed table
     key = failure.column or "commune_code"
     value = failure.value
     detail: object = ""
-    rows = batch[
-        (batch["file_index"] == failure.file_index) & (batch["excel_row"] == failure.excel_row)
-    ]
-    row = rows.iloc[0]
+    row = lookup.row(failure.file_index, failure.excel_row)
     version = result.registry_version
     reg = _registry(version)
     shown = version or ", ".join(rv.load_versions())
@@ -452,8 +597,10 @@ def _issue_for(
     if failure.rule in communes_schema.COMPARED_WITH:
         detail = row[communes_schema.COMPARED_WITH[failure.rule]]
     elif failure.rule == "commune_duplicate":
-        same = batch[(batch["file_index"] == failure.file_index) & (batch["commune_code"] == value)]
-        detail = ", ".join(str(r) for r in same["excel_row"])
+        same = lookup.rows_with_code(failure.file_index, value)
+        detail = ", ".join(str(r) for r in same[:MAX_ROWS_NAMED])
+        if len(same) > MAX_ROWS_NAMED:
+            detail += f" and {len(same) - MAX_ROWS_NAMED:,} more"
     elif failure.rule == "commune_unknown":
         info = result.info
         if info is None or version is None:

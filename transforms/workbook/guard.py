@@ -13,11 +13,15 @@ as empty cells.
 
 from __future__ import annotations
 
-import posixpath
+import contextlib
+import lzma
 import re
+import struct
 import zipfile
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -39,10 +43,30 @@ MAX_ZIP_MEMBERS = 1_000
 # Formula cells without a value reported per sheet (the file is rejected anyway).
 MAX_FORMULA_ISSUES = 20
 _CHUNK = 1 << 16
+# What reading a damaged member can raise besides zipfile.BadZipFile: a damaged
+# deflate stream raises zlib.error, other methods their own errors, an unknown
+# method NotImplementedError, a truncated stream EOFError.
+DECOMPRESSION_ERRORS: tuple[type[Exception], ...] = (
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,  # zipfile: an encrypted member without a password
+    struct.error,
+    OverflowError,
+)
+_ZIP_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    ValueError,
+    *DECOMPRESSION_ERRORS,
+)
 
 
-def check_file(path: Path, file: str) -> Issue | None:
-    """Return the issue that stops a file before parsing (type, size, zip bomb), or None."""
+def check_file(path: Path, file: str, opened: zipfile.ZipFile | None = None) -> Issue | None:
+    """Return the issue that stops a file before parsing (type, size, zip bomb), or None
+    (`opened`: the file's zip, already open)."""
     suffix = path.suffix.lower()
     if suffix not in c.ACCEPTED_SUFFIXES:
         return make_issue("file_type", file=file, value=suffix or "(none)")
@@ -68,9 +92,9 @@ def check_file(path: Path, file: str) -> Issue | None:
                 detail=f"an Excel 97-2003 file named {suffix}: save it as .xlsx or .xls",
             )
         try:
-            with zipfile.ZipFile(path) as zf:
+            with contextlib.nullcontext(opened) if opened else zipfile.ZipFile(path) as zf:
                 unpacked = sum(i.file_size for i in zf.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except _ZIP_ERRORS as exc:
             return make_issue("file_unreadable", file=file, detail=reason(exc, "not a zip"))
         if unpacked > c.MAX_UNPACKED_BYTES:
             return make_issue(
@@ -121,13 +145,19 @@ def check_before_opening(path: Path, file: str | None = None) -> OpenCheck:
     one value in cell XFD1048576 makes calamine abort the whole process.
     """
     file = file or path.name
-    stop = check_file(path, file)
-    if stop is not None:
-        return OpenCheck(stop, {})
-    if path.suffix.lower() in _ZIP_SUFFIXES:
-        stop, extents = prescan(path, file)
+    if path.suffix.lower() not in _ZIP_SUFFIXES:
+        stop = check_file(path, file)
+        return OpenCheck(stop, {}) if stop is not None else OpenCheck(prescan_xls(path, file), None)
+    try:
+        opened: zipfile.ZipFile | None = zipfile.ZipFile(path)
+    except Exception:
+        opened = None  # check_file says why
+    with contextlib.closing(opened) if opened else contextlib.nullcontext():
+        stop = check_file(path, file, opened)
+        if stop is not None:
+            return OpenCheck(stop, {})
+        stop, extents = prescan(path, file, opened)
         return OpenCheck(stop, extents)
-    return OpenCheck(None, None)
 
 
 @dataclass
@@ -158,6 +188,11 @@ class SheetExtent:
         if self.too_large:
             self.over = True
             raise _OverLimit
+
+    def span(self) -> str:
+        """Return the area the values span, in words ("at least" when the scan stopped)."""
+        area = f"{self.rows:,} rows x {self.columns:,} columns"
+        return f"at least {area}" if self.over else area
 
     def issue(self, file: str, sheet: str) -> Issue:
         """Return the sheet_too_large issue for this sheet."""
@@ -195,7 +230,9 @@ class _Hostile(Exception):
     """A part holds what no spreadsheet program writes."""
 
 
-def prescan(path: Path, file: str) -> tuple[Issue | None, dict[str, SheetExtent]]:
+def prescan(
+    path: Path, file: str, opened: zipfile.ZipFile | None = None
+) -> tuple[Issue | None, dict[str, SheetExtent]]:
     """Stream every part of an .xlsx/.xlsm/.ods once; return the issue that stops the file
     (hostile content, damaged parts) or the extent of each sheet, by sheet name.
 
@@ -203,7 +240,7 @@ def prescan(path: Path, file: str) -> tuple[Issue | None, dict[str, SheetExtent]
     built) and a sheet's scan stops at the first value beyond the limits.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
+        with contextlib.nullcontext(opened) if opened else zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
                 return make_issue(
@@ -216,20 +253,31 @@ def prescan(path: Path, file: str) -> tuple[Issue | None, dict[str, SheetExtent]
                     if extent.too_large:
                         return extent.issue(file, name), extents
                 return None, extents
-            return None, _scan_xlsx(zf)
+            return _scan_xlsx(zf, file)
     except _Hostile as exc:
         return make_issue("file_hostile", file=file, detail=str(exc)), {}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        # a bad CRC or a truncated part: zipfile stops at the declared size, so a
-        # part whose headers lie about it fails here instead of unpacking on
-        return make_issue("file_unreadable", file=file, detail=reason(exc, "damaged zip")), {}
+    except _ZIP_ERRORS as exc:
+        # a bad CRC, a damaged deflate stream or a truncated part: every member is
+        # decompressed whole here, so whatever calamine would trip on fails first
+        return make_issue("file_unreadable", file=file, detail=_zip_reason(exc)), {}
     except (expat.ExpatError, UnicodeError) as exc:
         return make_issue(
             "file_unreadable", file=file, detail=f"damaged XML: {reason(exc, 'syntax')}"
         ), {}
 
 
-def _chunks(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+def _zip_reason(exc: BaseException) -> str:
+    """Return what a damaged zip member means, in words (not zlib's)."""
+    if isinstance(exc, zlib.error | lzma.LZMAError | EOFError | struct.error | OverflowError):
+        return "a part of the file is damaged and cannot be unpacked"
+    if isinstance(exc, NotImplementedError):
+        return "a part of the file is packed in a way spreadsheet programs do not use"
+    if isinstance(exc, RuntimeError):
+        return "a part of the file is encrypted"
+    return reason(exc, "damaged zip")
+
+
+def _chunks(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo) -> Iterator[bytes]:
     with zf.open(name) as fh:
         while chunk := fh.read(_CHUNK):
             yield chunk
@@ -241,7 +289,7 @@ def _refuse_dtd(*_: object) -> None:
 
 def _parse(
     zf: zipfile.ZipFile,
-    name: str,
+    name: str | zipfile.ZipInfo,
     start: Callable[[str, dict[str, str]], None] | None = None,
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
@@ -271,10 +319,20 @@ def _local(name: str) -> str:
     return name.rpartition(" ")[2]
 
 
-def _scan_xlsx(zf: zipfile.ZipFile) -> dict[str, SheetExtent]:
+def _scan_xlsx(zf: zipfile.ZipFile, file: str) -> tuple[Issue | None, dict[str, SheetExtent]]:
+    """Return the issue that stops the file (or None) and the extent of each sheet by name.
+
+    Every XML part is measured as a sheet would be, not only those under
+    xl/worksheets/: calamine finds a sheet's part through the relationships, case
+    blind, so a crafted file can point a sheet anywhere. Per-sheet extents are
+    trusted only when each sheet points plainly at one existing part; otherwise
+    every sheet gets the widest extent found, and any part over the limits stops
+    the file.
+    """
     names = set(zf.namelist())
     sheets: dict[str, str] = {}  # relationship id -> sheet name
-    targets: dict[str, str] = {}  # relationship id -> part name
+    targets: dict[str, str] = {}  # relationship id -> target as written
+    office_document: list[str] = []
 
     def workbook_start(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "sheet":
@@ -284,35 +342,75 @@ def _scan_xlsx(zf: zipfile.ZipFile) -> dict[str, SheetExtent]:
 
     def rels_start(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "Relationship" and "Id" in attrs and "Target" in attrs:
-            target = attrs["Target"].replace("\\", "/")
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            targets[attrs["Id"]] = posixpath.normpath(part)
+            targets[attrs["Id"]] = attrs["Target"]
 
+    if "_rels/.rels" in names:
+        # calamine finds the workbook through it; only the plain target is trusted (a byte
+        # search: the part is read again, DTD check included, with the others below)
+        small = zf.getinfo("_rels/.rels").file_size < _CHUNK
+        root = b"".join(_chunks(zf, "_rels/.rels")) if small else b""
+        if root.count(b'/relationships/officeDocument"') == 1 and (
+            b'Target="xl/workbook.xml"' in root or b'Target="/xl/workbook.xml"' in root
+        ):
+            office_document.append("xl/workbook.xml")
+        else:
+            office_document.append("?")
     if "xl/workbook.xml" in names:
         _parse(zf, "xl/workbook.xml", workbook_start)
     if "xl/_rels/workbook.xml.rels" in names:
         _parse(zf, "xl/_rels/workbook.xml.rels", rels_start)
-    by_part = {targets[rid]: name for rid, name in sheets.items() if rid in targets}
-    extents: dict[str, SheetExtent] = {}
-    unmapped = SheetExtent()
+    by_part: dict[str, str] = {}  # part -> sheet name, for sheets pointing plainly at a part
+    plain = office_document in ([], ["xl/workbook.xml"], ["/xl/workbook.xml"])
+    for rid, name in sheets.items():
+        target = targets.get(rid)
+        part = _sheet_part(target) if target is not None else None
+        if part is None or part not in names or part in by_part:
+            plain = False
+        else:
+            by_part[part] = name
+    # two members of one name, or names equal but for case or slashes: which one
+    # calamine reads is not ours to guess
+    listed = zf.namelist()
+    lowered = {n.replace("\\", "/").lower() for n in listed}
+    plain = plain and len(lowered) == len(listed)
+    parts: dict[str, SheetExtent] = {}
     for info in zf.infolist():
         part = info.filename
-        if part.startswith("xl/worksheets/") and part.endswith(".xml"):
-            extent = _quick_sheet_extent(zf, info) or _scan_xlsx_sheet(zf, part)
-            if part in by_part:
-                extents[by_part[part]] = extent
-            else:
-                unmapped = _wider(unmapped, extent)
+        if part in by_part or (not plain and part.endswith(".xml")):
+            # a sheet's part; when sheets do not point plainly at their parts, any part
+            # calamine could take for one
+            extent = _quick_sheet_extent(zf, info) or _scan_xlsx_sheet(zf, info)
+            parts[part] = _wider(parts[part], extent) if part in parts else extent
         elif part.endswith((".xml", ".rels", ".vml")):
             if not _quick_part_ok(zf, info):
-                _parse(zf, part)  # refuse a DTD anywhere, check the CRC
+                _scan_xlsx_sheet(zf, info)  # refuse a DTD anywhere, check the CRC and counts
         else:
             for _ in _chunks(zf, part):  # check the CRC of binary parts
                 pass
+    widest = SheetExtent()
+    for extent in parts.values():
+        widest = _wider(widest, extent)
+    extents: dict[str, SheetExtent] = {}
+    for part, extent in parts.items():
+        if part in by_part and plain:
+            extents[by_part[part]] = extent
+        elif extent.too_large:
+            # cells calamine could take for a sheet's, beyond every limit
+            return make_issue(
+                "file_hostile", file=file, detail=f"cells out of place spanning {extent.span()}"
+            ), {}
     for name in sheets.values():
         # a sheet whose part the scan could not pin down gets the widest extent seen
-        extents.setdefault(name, unmapped)
-    return extents
+        extents.setdefault(name, widest)
+    return None, extents
+
+
+def _sheet_part(target: str) -> str | None:
+    """Return the part a sheet's relationship target names, as calamine resolves it, or
+    None when the target is not a plain path (calamine would look elsewhere)."""
+    if "\\" in target or any(step in ("", ".", "..") for step in target.lstrip("/").split("/")):
+        return None
+    return target[1:] if target.startswith("/") else f"xl/{target}"
 
 
 # The quick path reads a small part whole and decides with byte searches; anything
@@ -321,46 +419,107 @@ def _scan_xlsx(zf: zipfile.ZipFile) -> dict[str, SheetExtent]:
 # the common one and costs a fraction of a millisecond.
 _QUICK_MAX_BYTES = 4 << 20
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# What sends a part to the full scan: a formula (<f> or <x:f>), and cell, row or
+# string-table elements written with a namespace prefix (<x:c ...>). Each pattern starts
+# with one character of a small set, which the regex engine finds fast.
+_FORMULA = re.compile(rb"[<:]f[\s>/]")
+_PREFIXED = re.compile(rb":(?:c[\s>/]|row|sst)")
 # Excel, LibreOffice and xlsxwriter write `<c r="B7" ...>` and `<row r="7" ...>`; a file
-# spelled otherwise (prefixes, attribute order) simply takes the full scan.
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
-_ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
+# spelled otherwise (prefixes, attribute order, lower case, leading zeros) simply takes
+# the full scan.
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_CELL_OPEN = re.compile(rb"<c[\s>/]")
+_ROW_NUMBER = re.compile(rb'<row r="([1-9][0-9]{0,6})"')
+_ROW_OPEN = re.compile(rb"<row[\s>/]")
+# a cell or row opened other than "<c " / "<c>" (each pattern starts with a literal)
+_ODD_CELL = re.compile(rb"<c[\t\n\r/]")
+_ODD_ROW = re.compile(rb"<row[\t\n\r/]")
+_SST = re.compile(rb"<sst[\s>]")
+_SST_COUNT = re.compile(rb'<sst\b[^>]*?\buniqueCount\s*=\s*["\']\s*([0-9]+)')
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     """Return a part's bytes (CRC checked) when it is small enough to read whole."""
     if info.file_size > _QUICK_MAX_BYTES:
         return None
-    data = zf.read(info)
+    # in chunks: zipfile's read() of a whole member asks the OS for as many bytes as
+    # the (maybe damaged) header says are packed, up to 2 GB at once
+    data = b"".join(_chunks(zf, info))
     if any(marker in data for marker in _DTD_MARKERS):
         raise _Hostile("an XML document type or entity declaration")
     return data
 
 
 def _quick_part_ok(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Return True when a small non-sheet part was read whole and holds no DTD."""
-    return _read_small(zf, info) is not None
+    """Return True when a small non-sheet part was read whole, holds no DTD and announces
+    no more shared strings than it can hold."""
+    data = _read_small(zf, info)
+    return data is not None and _strings_ok(data, info)
+
+
+def _strings_ok(data: bytes, info: zipfile.ZipInfo) -> bool:
+    """Check a shared-strings table's announced count (raise when hostile); return False
+    when it is spelled so that only the full scan can read it."""
+    if b"sst" not in data:
+        return True
+    if b":sst" in data:
+        return False
+    if _SST.search(data):
+        counts = _SST_COUNT.findall(data)
+        if not counts and b"uniqueCount" in data:
+            return False
+        for count in counts:
+            _check_strings_count(int(count), info)
+    return True
+
+
+def _check_strings_count(count: int, info: zipfile.ZipInfo) -> None:
+    """Refuse a shared-strings table announcing more strings than its part can hold:
+    calamine reserves room for every announced string before reading one."""
+    if count > info.file_size // 4 + 1_000:
+        raise _Hostile(f"a table of strings announcing {count:,} strings")
 
 
 def _quick_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExtent | None:
-    """Return an upper bound of a small sheet's extent, or None to use the full scan."""
+    """Return an upper bound of a small part's extent, or None to use the full scan.
+
+    Every cell counts by its own reference (calamine places a cell there, whatever
+    its row element or the sheet's <dimension> say), valued or merely styled.
+    """
     data = _read_small(zf, info)
-    if data is None or _FORMULA.search(data):
+    if data is None or not _strings_ok(data, info):
         return None
-    columns = _CELL_COLUMN.findall(data)
+    if (b":c" in data or b":row" in data) and _PREFIXED.search(data):
+        return None
+    if b"<row" not in data and not _CELL_OPEN.search(data):
+        return SheetExtent()  # no cell at all (styles, theme, properties, strings)
+    formula = (b"<f" in data or b":f" in data) and _FORMULA.search(data)
+    if formula or _ODD_CELL.search(data) or _ODD_ROW.search(data):
+        return None
+    refs = _CELL_REF.findall(data)
     rows = _ROW_NUMBER.findall(data)
     opened = data.count(b"<c ") + data.count(b"<c>")
-    if len(columns) != opened or len(rows) != data.count(b"<row ") + data.count(b"<row>"):
+    rows_opened = data.count(b"<row ") + data.count(b"<row>")
+    if len(refs) != opened or len(rows) != rows_opened:
         return None  # a cell or row placed some other way: only the full scan can place it
-    extent = SheetExtent(
-        rows=max(map(int, rows), default=0),
-        columns=max((column_index(col.decode()) + 1 for col in set(columns)), default=0),
-        cells=len(columns),
-    )
+    extent = SheetExtent(rows=_highest(rows, 7, b"0"), cells=len(refs))
+    if refs:
+        letters, numbers = zip(*refs, strict=True)
+        extent.rows = max(extent.rows, _highest(numbers, 7, b"0"))
+        extent.columns = column_index(_top(letters, 3, b"@").decode()) + 1
     # every cell counted, valued or merely styled: an upper bound; over a limit,
     # the full scan decides on the cells that hold values
     return None if extent.too_large else extent
+
+
+def _top(values: Sequence[bytes], width: int, pad: bytes) -> bytes:
+    """Return the largest of row numbers (no leading zero) or column letters, compared
+    right-aligned (so "10" > "9", "AA" > "Z") without a Python loop over every cell."""
+    return max(map(bytes.rjust, values, repeat(width), repeat(pad))).lstrip(pad)
+
+
+def _highest(numbers: Sequence[bytes], width: int, pad: bytes) -> int:
+    return int(_top(numbers, width, pad)) if numbers else 0
 
 
 def _wider(a: SheetExtent, b: SheetExtent) -> SheetExtent:
@@ -372,26 +531,68 @@ def _wider(a: SheetExtent, b: SheetExtent) -> SheetExtent:
     )
 
 
-def _scan_xlsx_sheet(zf: zipfile.ZipFile, part: str) -> SheetExtent:
+_U32 = 0xFFFFFFFF
+
+
+def ref_position(ref: str) -> tuple[int, int | None] | None:
+    """Return the 1-based (row, column) calamine gives a reference (column None when the
+    reference has no letters), or None when calamine refuses it.
+
+    Mirrors calamine: letters of any case then digits, any length, in 32-bit
+    arithmetic that wraps (so an absurdly long reference lands somewhere absurd).
+    """
+    col = row = 0
+    i, n = 0, len(ref)
+    while i < n and ref[i].isascii() and ref[i].isalpha():
+        col = (col * 26 + ord(ref[i].upper()) - 64) & _U32
+        i += 1
+    if i == n or not ("0" <= ref[i] <= "9"):
+        return None
+    while i < n:
+        if not ("0" <= ref[i] <= "9"):
+            return None
+        row = (row * 10 + ord(ref[i]) - 48) & _U32
+        i += 1
+    if row == 0:
+        return None
+    return row, (col if col else None)
+
+
+def _scan_xlsx_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> SheetExtent:
     extent = SheetExtent()
-    # current row, current column, and the open cell: ref, type, formula?, value text
-    state: dict[str, Any] = {"row": 0, "col": 0, "cell": None, "in_v": False}
+    # as calamine reads a sheet: the row index (from <row r> or counted), the column
+    # index (from the last cell's reference, then counted), and the open cell
+    state: dict[str, Any] = {"row": 1, "ref_row": 0, "col": 1, "cell": None, "in_v": False}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "row":
-            r = attrs.get("r", "")
-            state["row"] = int(r) if r.isdigit() else state["row"] + 1
-            state["col"] = 0
+            at = ref_position(attrs["r"]) if "r" in attrs else None
+            if at is not None:
+                state["row"] = at[0]
+            state["col"], state["ref_row"] = 1, 0
         elif local == "c":
-            ref = attrs.get("r", "")
-            letters, ref_row = split_ref(ref)
-            if ref_row is not None:
-                state["row"], state["col"] = ref_row, column_index(letters) + 1
+            at = ref_position(attrs["r"]) if "r" in attrs else None
+            if at is not None and at[1] is not None:
+                row, state["col"] = at[0], at[1]
+                state["ref_row"] = max(state["ref_row"], row)
             else:
-                state["col"] += 1
-                ref = f"{column_letter(state['col'] - 1)}{state['row']}"
-            state["cell"] = {"ref": ref, "t": attrs.get("t", "n"), "f": False, "v": None}
+                # calamine places it at the row and column it counts; a reference in
+                # the same row may have moved it further down (be generous)
+                row = max(state["row"], state["ref_row"])
+            ref = f"{column_letter(state['col'] - 1)}{row}"
+            state["cell"] = {
+                "ref": ref,
+                "row": row,
+                "col": state["col"],
+                "t": attrs.get("t", "n"),
+                "f": False,
+                "v": None,
+            }
+        elif local == "sst":
+            count = next((v for k, v in attrs.items() if _local(k) == "uniqueCount"), "")
+            if count.strip().isdigit():
+                _check_strings_count(int(count.strip()), info)
         elif state["cell"] is not None:
             if local == "f":
                 state["cell"]["f"] = True
@@ -409,16 +610,20 @@ def _scan_xlsx_sheet(zf: zipfile.ZipFile, part: str) -> SheetExtent:
         local = _local(tag)
         if local == "v":
             state["in_v"] = False
+        elif local == "row":
+            state["row"] += 1
+            state["col"] = 1
         elif local == "c" and state["cell"] is not None:
             cell, state["cell"] = state["cell"], None
+            state["col"] += 1
             value = cell["v"]
             if cell["f"] and not value and not (value == "" and cell["t"] == "str"):
                 # no cached value (an empty one is only real for a text result)
                 extent.formulas.append(cell["ref"])
             if cell["f"] or value is not None:
-                extent.note(state["row"], state["col"])
+                extent.note(cell["row"], cell["col"])
 
-    _parse(zf, part, start, end, text)  # stops quietly at a limit
+    _parse(zf, info, start, end, text)  # stops quietly at a limit
     return extent
 
 
@@ -496,3 +701,199 @@ def _scan_ods(zf: zipfile.ZipFile) -> dict[str, SheetExtent]:
         # stops at the first sheet over a limit: the file is refused, the rest is not needed
         _parse(zf, "content.xml", start, end)
     return extents
+
+
+# --- checking an Excel 97-2003 (.xls) workbook before parsing ---------------------------
+#
+# calamine reads every sheet of an .xls when it opens the file, and trusts its
+# numbers: the compound file's count of allocation sectors, the chains between
+# sectors (a loop never ends), each sheet's DIMENSIONS record (it reserves rows x
+# columns cells) and each cell's row and column (the sheet is a dense grid). The
+# scan below walks the same structures, bounded by the file's own size.
+
+_FREE_SECTOR = 0xFFFFFFFA  # ids from here on mark chain ends and special sectors
+# BIFF records that place one cell (row and column are the first two u16 fields)
+_XLS_CELLS = {0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006}
+_XLS_MULRK = 0x00BD
+_XLS_DIMENSIONS = 0x0200
+_XLS_BOF, _XLS_EOF, _XLS_BOUNDSHEET = 0x0809, 0x000A, 0x0085
+
+
+class _Damaged(Exception):
+    """An .xls whose structure does not hold together."""
+
+
+def prescan_xls(path: Path, file: str) -> Issue | None:
+    """Return the issue that stops an .xls before calamine opens it, or None."""
+    try:
+        stream = _ole_stream(path.read_bytes(), ("workbook", "book"))
+        if stream is None:
+            return make_issue(
+                "file_unreadable", file=file, detail="the workbook part of the file is missing"
+            )
+        for name, extent in _scan_biff(stream):
+            if extent.too_large:
+                return extent.issue(file, name)
+    except _Hostile as exc:
+        return make_issue("file_hostile", file=file, detail=str(exc))
+    except (_Damaged, struct.error, IndexError, ValueError) as exc:
+        detail = str(exc) if isinstance(exc, _Damaged) else "its structure is damaged"
+        return make_issue("file_unreadable", file=file, detail=detail)
+    return None
+
+
+def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """Return the first stream of an OLE compound file named one of `names` (case blind)."""
+    if data[:8] != _OLE_MAGIC or len(data) < 512:
+        raise _Damaged("not an Excel 97-2003 file")
+    (sector_shift, mini_shift) = struct.unpack_from("<HH", data, 30)
+    if sector_shift not in (9, 12) or mini_shift != 6:
+        raise _Damaged("its structure is damaged")
+    size = 1 << sector_shift
+    sectors = len(data) // size  # every sector the file can hold
+    fat_count, dir_start = struct.unpack_from("<II", data, 44)
+    mini_cutoff, mini_start, mini_count, difat_start, difat_count = struct.unpack_from(
+        "<IIIII", data, 56
+    )
+    if fat_count > sectors or mini_count > sectors or difat_count > sectors:
+        raise _Hostile(f"an Excel 97-2003 file announcing {fat_count:,} allocation sectors")
+
+    def sector(i: int) -> bytes:
+        start = (i + 1) * size  # the header fills sector -1
+        if start + size > len(data):  # calamine slices whole sectors: a cut one panics
+            raise _Damaged("its structure is damaged (the file is cut short)")
+        return data[start : start + size]
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    seen: set[int] = set()
+    sid = difat_start
+    while sid < _FREE_SECTOR:
+        if sid in seen:
+            raise _Hostile("an Excel 97-2003 file whose sector chain loops")
+        seen.add(sid)
+        block = sector(sid).ljust(size, b"\0")
+        entries = struct.unpack_from(f"<{size // 4}I", block)
+        difat.extend(entries[:-1])
+        sid = entries[-1]
+    fat: list[int] = []
+    for sid in difat:
+        if sid < _FREE_SECTOR:
+            fat.extend(struct.unpack_from(f"<{size // 4}I", sector(sid).ljust(size, b"\0")))
+
+    def chain(start: int, table: list[int], limit: int) -> list[int]:
+        out: list[int] = []
+        seen: set[int] = set()
+        while start < _FREE_SECTOR:
+            if start in seen or len(out) > limit:
+                raise _Hostile("an Excel 97-2003 file whose sector chain loops")
+            if start >= len(table):
+                raise _Damaged("its structure is damaged (a broken sector chain)")
+            seen.add(start)
+            out.append(start)
+            start = table[start]
+        return out
+
+    directory = b"".join(sector(i) for i in chain(dir_start, fat, sectors))
+    listed = [directory[i : i + 128] for i in range(0, len(directory) - 127, 128)]
+    if not listed:
+        raise _Damaged("its structure is damaged (no directory)")
+
+    def entry(raw: bytes) -> tuple[str, int, int, int]:
+        length = min(struct.unpack_from("<H", raw, 64)[0], 64)
+        name = raw[: max(0, length - 2)].decode("utf-16-le", "replace")
+        kind = raw[66]
+        start, stream_size = struct.unpack_from("<IQ", raw, 116)
+        return name, kind, start, stream_size
+
+    _, _, root_start, _ = entry(listed[0])
+    for raw in listed[1:]:
+        name, kind, start, stream_size = entry(raw)
+        if kind != 2 or name.lower() not in names:
+            continue
+        if sector_shift == 9:
+            stream_size &= 0xFFFFFFFF  # version 3 files: the high half is undefined
+        if stream_size > len(data):
+            raise _Damaged("its structure is damaged (a part larger than the file)")
+        if stream_size >= mini_cutoff:
+            body = b"".join(sector(i) for i in chain(start, fat, sectors))
+        else:
+            mini_fat: list[int] = []
+            for i in chain(mini_start, fat, sectors):
+                mini_fat.extend(struct.unpack_from(f"<{size // 4}I", sector(i).ljust(size, b"\0")))
+            ministream = b"".join(sector(i) for i in chain(root_start, fat, sectors))
+            body = b"".join(
+                ministream[i * 64 : i * 64 + 64] for i in chain(start, mini_fat, len(mini_fat))
+            )
+        if len(body) < stream_size:
+            raise _Damaged("its structure is damaged (a part cut short)")
+        return body[:stream_size]
+    return None
+
+
+def _scan_biff(stream: bytes) -> Iterator[tuple[str, SheetExtent]]:
+    """Yield each substream's name and the extent calamine would give it (cells placed,
+    and the room its DIMENSIONS record makes calamine reserve)."""
+    names: dict[int, str] = {}
+    pos, n = 0, len(stream)
+    extent: SheetExtent | None = None
+    depth = 0
+    count = 0
+    while pos + 4 <= n:
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4 : pos + 4 + length]
+        start, pos = pos, pos + 4 + length
+        if kind == _XLS_BOF:
+            depth += 1
+            if depth == 1:
+                count += 1
+                extent = SheetExtent()
+                name = names.get(start, f"sheet {count - 1}")
+        elif kind == _XLS_EOF:
+            if depth == 1 and extent is not None:
+                yield name, extent
+                extent = None
+            depth = max(0, depth - 1)
+        elif kind == _XLS_BOUNDSHEET and len(body) >= 8:
+            names[struct.unpack_from("<I", body)[0]] = _boundsheet_name(body)
+        if extent is None or kind in (_XLS_BOF, _XLS_EOF, _XLS_BOUNDSHEET):
+            continue
+        try:
+            if kind in _XLS_CELLS and len(body) >= 4:
+                row, col = struct.unpack_from("<HH", body)
+                extent.note(row + 1, col + 1)
+            elif kind == _XLS_MULRK and len(body) >= 6:
+                row, first = struct.unpack_from("<HH", body)
+                (last,) = struct.unpack_from("<H", body, len(body) - 2)
+                extent.note(row + 1, max(first, last) + 1, max(1, last - first + 1))
+            elif kind == _XLS_DIMENSIONS and len(body) in (10, 14):
+                extent.note(*_reserved(body))
+        except _OverLimit:
+            yield name, extent
+            return
+    if extent is not None:
+        yield name, extent
+
+
+def _reserved(body: bytes) -> tuple[int, int]:
+    """Return the rows and columns calamine reserves for a DIMENSIONS record."""
+    if len(body) == 10:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", body)
+    else:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", body)
+    if first_col > 0xFF or last_col < first_col:
+        first_col = 0
+    if last_row < 1 or last_col < 1:
+        return 1, 1
+    rows = ((last_row - 1 - first_row) & _U32) + 1
+    cols = ((last_col - 1 - first_col) & _U32) + 1
+    return rows, cols
+
+
+def _boundsheet_name(body: bytes) -> str:
+    """Return a BOUNDSHEET record's sheet name (BIFF8), best effort."""
+    if len(body) < 8:
+        return "sheet"
+    length, flags = body[6], body[7] if len(body) > 7 else 0
+    if flags & 1:
+        return body[8 : 8 + 2 * length].decode("utf-16-le", "replace")
+    return body[8 : 8 + length].decode("latin-1")

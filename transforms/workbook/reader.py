@@ -81,14 +81,14 @@ def read_workbook(path: Path, file: str | None = None) -> RawWorkbook:
         out.readable = False
         return out
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = _open(path)
         names = list(wb.sheet_names)
     except pc.PasswordError:
         out.issues.append(make_issue("file_encrypted", file=file))
         out.readable = False
         return out
-    except Exception as exc:  # calamine raises several error types for broken files
-        out.issues.append(make_issue("file_unreadable", file=file, detail=reason(exc, "corrupt")))
+    except BaseException as exc:  # calamine raises several error types for broken files
+        out.issues.append(_unreadable(exc, file))
         out.readable = False
         return out
     try:
@@ -137,12 +137,48 @@ def read_workbook(path: Path, file: str | None = None) -> RawWorkbook:
                 table = _read_table(rows, name, spec, file, out.issues)
                 if table is not None:
                     out.tables[spec.key] = table
-    except Exception as exc:  # a sheet that fails to decode mid-way is still a file problem
-        out.issues.append(make_issue("file_unreadable", file=file, detail=reason(exc, "corrupt")))
+    except BaseException as exc:  # a sheet that fails to decode mid-way is still a file problem
+        out.issues.append(_unreadable(exc, file))
         out.readable = False
     finally:
         wb.close()
     return out
+
+
+def _open(path: Path) -> pc.CalamineWorkbook:
+    """Open a workbook with calamine; a path that is not valid UTF-8 (a name from a district
+    PC in another code page) is opened through a file object, as calamine takes only text."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        with path.open("rb") as fh:
+            return pc.CalamineWorkbook.from_filelike(fh)
+    return pc.CalamineWorkbook.from_path(str(path))
+
+
+def _unreadable(exc: BaseException, file: str) -> Issue:
+    """Return the issue for what calamine raised on a file; re-raise what is not the file's.
+
+    calamine reports a broken file with its own errors, and panics (PanicException,
+    which is no Exception) on some damaged structures and impossible dates. Running
+    out of memory is left to the reader's worker, which replaces itself.
+    """
+    if isinstance(exc, MemoryError) or not (isinstance(exc, Exception) or _is_panic(exc)):
+        raise exc
+    if _is_panic(exc):
+        text = str(exc)
+        detail = (
+            "a date or time cell holds a value no calendar has"
+            if "TimeDelta" in text or "date" in text.lower()
+            else "its structure is damaged"
+        )
+        return make_issue("file_unreadable", file=file, detail=detail)
+    return make_issue("file_unreadable", file=file, detail=reason(exc, "corrupt"))
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """Return True for a Rust panic surfaced by pyo3 (pyo3_runtime.PanicException)."""
+    return type(exc).__name__ == "PanicException"
 
 
 def _match_sheets(names: list[str]) -> dict[str, str]:
