@@ -121,7 +121,7 @@ def child(op: str, home: Path) -> None:
         from flows.nightly import nightly
 
         run = lambda: nightly(home=str(home))  # noqa: E731
-    started = time.perf_counter()
+    started, wall_started = time.perf_counter(), time.time()
     counts = run()
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -129,8 +129,13 @@ def child(op: str, home: Path) -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # the whole run counts, reports included; their own time is printed apart as well
     reports = float(counts.get("reports_seconds", 0.0)) if isinstance(counts, dict) else 0.0
-    # what the run wrote, counted on disk (a province report is an .xlsx and an .html)
-    written = [f for f in (home / "reports").rglob("*") if f.is_file()]
+    # what this run wrote, counted on disk (a province report is an .xlsx and an .html);
+    # a home copied from an earlier run holds that run's reports too: only newer files count
+    written = [
+        f
+        for f in (home / "reports").rglob("*")
+        if f.is_file() and f.stat().st_mtime >= wall_started
+    ]
     print(
         json.dumps(
             {
