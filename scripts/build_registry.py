@@ -42,15 +42,8 @@ PACKAGE = "vietnam-provinces"
 SOURCE = "vietnam_provinces/data/nested-divisions.json"
 OUT = Path(__file__).resolve().parents[1] / "rulesets" / "registry"
 DATA_FILE = "units.csv.gz"
-COLUMNS = (
-    "registry_version",
-    "province_code",
-    "province_name",
-    "district_code",
-    "district_name",
-    "commune_code",
-    "commune_name",
-)
+# the columns the loader reads, defined once there
+from transforms.reference.versions import COLUMNS  # noqa: E402
 
 Row = tuple[str, str, str, str, str, str, str]
 
