@@ -12,6 +12,15 @@ from transforms.publish.snapshot import publish_snapshot
 # Sơn La (14), Thuận Châu (119): 29 registry communes
 DISTRICT = "119"
 YEARS = (2022, 2023)
+# the marts warehouse.md names, which BI tools rely on, in name order
+MARTS = (
+    "commune_assessment",
+    "commune_flags",
+    "district_summary",
+    "model_coverage",
+    "national_summary",
+    "province_summary",
+)
 
 
 def bi_inputs() -> Inputs:

@@ -16,17 +16,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.bi_snapshot import YEARS, publish_bi_snapshot
+from tests.bi_snapshot import MARTS, YEARS, publish_bi_snapshot
 from transforms.publish.dictionary import load_dictionary
-
-MARTS = (
-    "commune_assessment",
-    "commune_flags",
-    "district_summary",
-    "model_coverage",
-    "national_summary",
-    "province_summary",
-)
 
 # duckdb-engine cannot reflect indexes (it says so), and SQLAlchemy has no type for DuckDB
 # lists: they come back as NullType, which is why the snapshot has text twins

@@ -13,19 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from ntm.settings import Settings
+from tests.bi_snapshot import MARTS
 from tests.workbooks import Book
 from transforms import pipeline
 from transforms.demo.generate import generate_district_files
 from transforms.publish.text_twins import add_text_twins, list_columns
 
-MARTS = (
-    "commune_assessment",
-    "commune_flags",
-    "district_summary",
-    "model_coverage",
-    "national_summary",
-    "province_summary",
-)
 RUN = (
     "import sys, pathlib; from ntm.settings import Settings; "
     "from transforms.pipeline import run_once; "
