@@ -118,9 +118,12 @@ def child(op: str, home: Path) -> None:
             )
             return summary.counts()
     else:
-        from flows.nightly import nightly
+        from flows.nightly import by_hand, nightly
 
-        run = lambda: nightly(home=str(home))  # noqa: E731
+        def run() -> object:
+            with by_hand():  # as `ntm run` runs it
+                return nightly(home=str(home))
+
     started, wall_started = time.perf_counter(), time.time()
     counts = run()
     seconds = time.perf_counter() - started

@@ -8,14 +8,16 @@ checking the batch and writing the warehouse stay here.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.utilities.annotations import quote
 
 from flows.artifacts import publish_run_artifacts
@@ -129,6 +131,21 @@ def validate_inbox(home: str | None = None) -> list[dict[str, Any]]:
     files = scan(settings.inbox, settings.settle_seconds)
     results = validate_files([f.path for f in files], [f.name for f in files])
     return [{"file": r.file, "errors": len(r.errors), "warnings": len(r.warnings)} for r in results]
+
+
+@contextlib.contextmanager
+def by_hand() -> Iterator[None]:
+    """Run the flows called inside as a person runs them (`ntm run`, `backfill`, `demo`):
+    without Prefect's flow-run heartbeats.
+
+    The heartbeat thread sleeps in one-second steps and the flow joins it on exit, which
+    costs up to a second at the end of every run (0.8 s measured on a rerun that takes
+    0.3 s). A run by hand is watched by its command (ntm/supervise.py), so it does not
+    need them; deployed runs (prefect.yaml, through a worker) keep Prefect's default,
+    which lets an automation mark a run whose machine died as crashed.
+    """
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def _read_on_dask(settings: Settings, paths: list[Path], names: list[str]) -> list[ReadFile]:

@@ -25,7 +25,14 @@ import pandas as pd
 from ntm.settings import Settings
 from transforms import progress
 from transforms.atomic import replace_atomically
-from transforms.intake.inbox import LEFT_REASONS, Left, Received, archive, scan_inbox
+from transforms.intake.inbox import (
+    LEFT_REASONS,
+    Left,
+    Received,
+    archive,
+    inbox_entries,
+    scan_inbox,
+)
 from transforms.intake.lock import writer_lock
 from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
@@ -162,7 +169,7 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> Intake:
     say which files stay in the inbox and why."""
     remove_leftovers(settings)
     looked = scan_inbox(settings.inbox, settings.settle_seconds)
-    received = [archive(f, settings.archive) for f in looked.ready]
+    received = archive(looked.ready, settings.archive)
     known = known_files(con)
     recorded = set(
         zip(
@@ -492,7 +499,8 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     """Process the inbox end to end: take, validate, record and recompute, publish, write
     feedback and reports; return what the run did."""
     step = how.step
-    prepare_readers()  # the readers' forkserver starts while the inbox is taken
+    # the readers' forkserver starts while the warehouse opens and the inbox is taken
+    prepare_readers(inbox_entries(settings.inbox))
     with writing(settings) as con:
         with progress.stage("inbox"):
             intake = step(take_inbox, settings, con)
@@ -534,8 +542,6 @@ def backfill(
     they always agree with raw; `districts` narrows which files are re-read.
     """
     step = how.step
-    if reparse:
-        prepare_readers()
     with writing(settings) as con:
         changed: set[tuple[str, int]] = set()
         if reparse:

@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +141,15 @@ def scan_inbox(
     return InboxScan(ready, left)
 
 
+def inbox_entries(inbox: Path) -> int:
+    """Return how many entries the inbox holds now (a cheap first guess at a run's batch)."""
+    try:
+        with os.scandir(inbox) as entries:
+            return sum(1 for _ in entries)
+    except OSError:
+        return 0
+
+
 def scan(inbox: Path, settle_seconds: float) -> list[Incoming]:
     """Return the files ready to take, in received order (see scan_inbox)."""
     return scan_inbox(inbox, settle_seconds).ready
@@ -155,12 +164,25 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def archive(incoming: Incoming, archive_dir: Path) -> Received:
-    """Copy a file's bytes into the archive under its SHA-256 (atomic, idempotent)."""
-    digest = sha256_of(incoming.path)
-    suffix = incoming.path.suffix.lower()[:8]
-    target = archive_dir / digest[:2] / f"{digest}{suffix}"
-    if not target.exists():
-        with replace_atomically(target, durable=True) as tmp:
-            shutil.copyfile(incoming.path, tmp)
-    return Received(incoming, digest, target)
+def archive(files: Sequence[Incoming], archive_dir: Path) -> list[Received]:
+    """Copy the files' bytes into the archive under their SHA-256 (atomic, idempotent);
+    return them as received, once every copy is on disk.
+
+    One flush of the file system for the batch makes the copies and their names durable
+    before anything records them (and so before the inbox lets them go): a flush per file
+    costs about 0.4 ms each, 0.3 s for a national year, and leaves the renames unflushed.
+    """
+    received = []
+    copied = False
+    for incoming in files:
+        digest = sha256_of(incoming.path)
+        suffix = incoming.path.suffix.lower()[:8]
+        target = archive_dir / digest[:2] / f"{digest}{suffix}"
+        if not target.exists():
+            with replace_atomically(target) as tmp:
+                shutil.copyfile(incoming.path, tmp)
+            copied = True
+        received.append(Received(incoming, digest, target))
+    if copied:
+        os.sync()
+    return received

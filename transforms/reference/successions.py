@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from transforms.reference.versions import load_versions, same_name
+from transforms.reference.versions import commune_name_keys, load_versions
 
 FILE_NAME = "commune_successions.csv"
 HEADER = ("from_version", "from_code", "to_version", "to_code", "whole")
@@ -137,17 +137,16 @@ def _step(older: str, newer: str, lines: Iterable[Succession]) -> dict[str, Any]
     """Return, for each commune of `newer`, its predecessors in the version just before:
     the sources of the lines leading into it, else the commune with the same code and the
     same name, else None (changed, no succession known)."""
-    versions = load_versions()
-    old = versions[older].registry.commune_by_code
+    old = commune_name_keys(older)
     into: dict[str, list[tuple[str, bool]]] = {}
     for s in lines:
         if s.from_version == older and s.to_version == newer:
             into.setdefault(s.to_code, []).append((s.from_code, s.whole))
     out: dict[str, Any] = {}
-    for code, (name, _) in versions[newer].registry.commune_by_code.items():
+    for code, name in commune_name_keys(newer).items():
         if code in into:
             out[code] = tuple(sorted(into[code]))
-        elif code in old and same_name(old[code][0], name):
+        elif old.get(code) == name:  # the same code under the same name (same_name)
             out[code] = ((code, True),)
         else:
             out[code] = None
@@ -192,10 +191,10 @@ def predecessors(lines: Iterable[Succession]) -> pd.DataFrame:
                     rows.append((b, code, a, None, False))
                 else:
                     rows.extend((b, code, a, p, w) for p, w in sorted(current.items()))
+        names = commune_name_keys(b)
         for a in order[j + 1 :]:  # a later version: the same code under the same name
-            later = versions[a].registry.commune_by_code
-            for code, (name, _) in communes.items():
-                match = later.get(code)
-                known = match is not None and same_name(match[0], name)
+            later = commune_name_keys(a)
+            for code in communes:
+                known = later.get(code) == names[code]
                 rows.append((b, code, a, code if known else None, known))
     return pd.DataFrame(rows, columns=list(PREDECESSOR_COLUMNS))

@@ -99,6 +99,16 @@ def _bare_key(name: str) -> str:
     return normalise(bare_name(name))
 
 
+@lru_cache(maxsize=8)
+def commune_name_keys(version: str) -> dict[str, str]:
+    """Return, for each commune code of a version, the form its name compares by across
+    versions (two names are the same when these are equal, see same_name)."""
+    return {
+        code: _bare_key(name)
+        for code, (name, _) in load_versions()[version].registry.commune_by_code.items()
+    }
+
+
 # --- versions --------------------------------------------------------------
 
 

@@ -137,6 +137,8 @@ def read_file(path: Path, name: str) -> ReadFile:
         tab = parse_table(table, spec, name, year)
         result.issues.extend(tab.issues)
         parsed.append(tab)
+    # here, by the reader: a file's version depends on that file alone
+    _choose_version(result, parsed[c.TABLE_SHEETS.index(c.COMMUNES)])
     return result, parsed
 
 
@@ -207,9 +209,10 @@ def read_files(
     return pool.map(list(items))
 
 
-def prepare_readers() -> None:
-    """Get the reader workers' start ready ahead of a batch (see workers.prepare)."""
-    workers_.prepare()
+def prepare_readers(files: int) -> None:
+    """Get the reader workers' start ready ahead of a batch of about this many files (see
+    workers.prepare)."""
+    workers_.prepare(files)
 
 
 # What reading one district file may take (it needs milliseconds and a few MB);
@@ -346,8 +349,6 @@ def _check_all(read: Sequence[ReadFile]) -> Validated:
     tables: dict[str, list[ParsedTable | None]] = {
         spec.key: [parsed[k] for _, parsed in read] for k, spec in enumerate(c.TABLE_SHEETS)
     }
-    for result, parsed in zip(results, tables["communes"], strict=True):
-        _choose_version(result, parsed)
     frames = {
         spec.key: _check_batch(results, tables[spec.key], spec, schema, anchors)
         for spec, schema, anchors in (

@@ -210,10 +210,11 @@ def context(files: int = 1) -> BaseContext:
     return ctx
 
 
-def prepare() -> None:
-    """Start the forkserver now, when workers will come from one: it imports the reader's
-    libraries (about a second) while the caller does other work."""
-    if context(1).get_start_method() == "forkserver":  # other threads run: it will be used
+def prepare(files: int) -> None:
+    """Start the forkserver now when a batch of this many files will take its workers from
+    one: it imports the reader's libraries (about a second) while the caller does other
+    work. Nothing starts for an empty batch."""
+    if files and context(files).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
