@@ -10,7 +10,7 @@ import duckdb
 from transforms.atomic import replace_atomically
 from transforms.publish.dictionary import comment_marts
 from transforms.publish.text_twins import TEXT_TWIN_SUFFIX, add_text_twins, refresh_text_twins
-from transforms.warehouse.duck import column_names, table_names
+from transforms.warehouse.duck import column_names, table_names, transaction
 from transforms.warehouse.quoting import quote_ident, quote_literal
 from transforms.warehouse.runner import model_of
 from transforms.warehouse.scope import Scope
@@ -79,14 +79,28 @@ def publish_snapshot(
         else:
             con.execute(fresh)
         try:
-            if incremental and not _update_scope(con, scope or Scope(())):
+            if not _fill(con, scope if incremental else None):
                 con.execute("detach snapshot")
                 tmp.unlink()
                 con.execute(fresh)
-                _copy_all(con)
-            elif not incremental:
-                _copy_all(con)
-            comment_marts(con, "snapshot")  # `create table ... as` copies no comments
+                _fill(con, None)
         finally:
             con.execute("detach snapshot")
     return target
+
+
+def _fill(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> bool:
+    """Fill the attached snapshot: replace the scope's rows (False when the snapshot cannot
+    be brought up to date that way, before anything is written), or copy everything
+    without a scope; then write the dictionary's comments.
+
+    One transaction: committing each of its few hundred statements on its own (the
+    comments above all) costs more than copying the data.
+    """
+    with transaction(con):
+        if scope is not None and not _update_scope(con, scope):
+            return False
+        if scope is None:
+            _copy_all(con)
+        comment_marts(con, "snapshot")  # `create table ... as` copies no comments
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -116,15 +118,20 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
         for col in spec.columns
         if col.type == "yesno"
     }
+    # each column's place and parser, found once per sheet: the loop below runs per cell
+    columns = [
+        (col, table.columns[col.key][1], _cell_parser(col, ticks.get(col.key, False), report_year))
+        for col in spec.columns
+        if col.key in table.columns
+    ]
+    absent = dict.fromkeys(col.key for col in spec.columns if col.key not in table.columns)
     records: list[dict[str, object]] = []
     for r, row in data_rows:
-        rec: dict[str, object] = {"excel_row": r}
-        for col in spec.columns:
-            if col.key not in table.columns:
-                rec[col.key] = None
-                continue
-            raw = table.cell(row, col.key)
-            value, rule = _parse_cell(col, raw, ticks.get(col.key, False), report_year)
+        rec: dict[str, object] = {"excel_row": r, **absent}
+        width = len(row)
+        for col, index, parse in columns:
+            raw = row[index] if index < width else ""
+            value, rule = parse(raw)
             rec[col.key] = value
             if rule is None:
                 continue
@@ -143,20 +150,31 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
     return ParsedTable(records, issues, headers, table)
 
 
-def _parse_cell(col: c.Column, raw: object, tick: bool, report_year: int | None) -> cells.Parsed:
+def _cell_parser(
+    col: c.Column, tick: bool, report_year: int | None
+) -> Callable[[object], cells.Parsed]:
+    """Return the function that parses a cell of this column."""
     if col.type == "count":
-        return cells.parse_count(raw, blank_is_error=col.blank_is_error)
+        return functools.partial(cells.parse_count, blank_is_error=col.blank_is_error)
     if col.type == "yesno":
-        return cells.parse_yesno(raw, tick_column=tick)
+        return functools.partial(cells.parse_yesno, tick_column=tick)
     if col.type == "enum":
-        return cells.parse_enum(raw, col)
+        return functools.partial(cells.parse_enum, column=col)
     if col.type == "code5":
-        return cells.parse_code(raw, 5)
+        return functools.partial(cells.parse_code, width=5)
     if col.type == "integer":  # year_started, optional
-        if is_blank(raw):
-            return None, None
-        year, rule = cells.parse_year(raw, 1945, report_year or 9999)
-        return year, ("year_started_invalid" if rule else None)
+        return functools.partial(_parse_year_started, report_year=report_year)
+    return _parse_text
+
+
+def _parse_year_started(raw: object, report_year: int | None) -> cells.Parsed:
+    if is_blank(raw):
+        return None, None
+    year, rule = cells.parse_year(raw, 1945, report_year or 9999)
+    return year, ("year_started_invalid" if rule else None)
+
+
+def _parse_text(raw: object) -> cells.Parsed:
     return (None if is_blank(raw) else str(raw).strip()), None
 
 
