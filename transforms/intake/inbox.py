@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from transforms.atomic import replace_atomically
+from transforms.atomic import flush, temporary_path
 
 _TEMP_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp")
 
@@ -166,23 +166,29 @@ def sha256_of(path: Path) -> str:
 
 def archive(files: Sequence[Incoming], archive_dir: Path) -> list[Received]:
     """Copy the files' bytes into the archive under their SHA-256 (atomic, idempotent);
-    return them as received, once every copy is on disk.
+    return them as received, once every copy and its name are on disk.
 
-    One flush of the file system for the batch makes the copies and their names durable
-    before anything records them (and so before the inbox lets them go): a flush per file
-    costs about 0.4 ms each, 0.3 s for a national year, and leaves the renames unflushed.
+    The batch is flushed together (copies, then the renamed names): it must be durable
+    before anything records it, and so before the inbox lets it go; flushing file by
+    file costs 0.15-0.3 s for a national year.
     """
     received = []
-    copied = False
-    for incoming in files:
-        digest = sha256_of(incoming.path)
-        suffix = incoming.path.suffix.lower()[:8]
-        target = archive_dir / digest[:2] / f"{digest}{suffix}"
-        if not target.exists():
-            with replace_atomically(target) as tmp:
-                shutil.copyfile(incoming.path, tmp)
-            copied = True
-        received.append(Received(incoming, digest, target))
-    if copied:
-        os.sync()
+    copies: dict[Path, Path] = {}  # archive path -> its temporary copy
+    try:
+        for incoming in files:
+            digest = sha256_of(incoming.path)
+            suffix = incoming.path.suffix.lower()[:8]
+            target = archive_dir / digest[:2] / f"{digest}{suffix}"
+            if target not in copies and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                copies[target] = temporary_path(target)
+                shutil.copyfile(incoming.path, copies[target])
+            received.append(Received(incoming, digest, target))
+        flush(copies.values())  # the bytes, before any name points at them
+        for target, tmp in copies.items():
+            os.replace(tmp, target)
+        flush({target.parent for target in copies})
+    finally:
+        for tmp in copies.values():
+            tmp.unlink(missing_ok=True)
     return received

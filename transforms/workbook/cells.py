@@ -22,7 +22,8 @@ def parse_count(value: object, *, blank_is_error: bool = False) -> Parsed:
     """Return a count >= 0 ('3', 3.0 and ' 3 ' are 3; blank is 0) or the rule broken."""
     # most cells are numbers, whole and in range: settled first (a national year has
     # about 400,000 count cells)
-    if type(value) is float and value.is_integer() and (1 if blank_is_error else 0) <= value <= MAX_COUNT:
+    least = 1 if blank_is_error else 0
+    if type(value) is float and value.is_integer() and least <= value <= MAX_COUNT:
         return int(value), None
     if is_blank(value):
         return (None, "villages_total_invalid") if blank_is_error else (0, None)
