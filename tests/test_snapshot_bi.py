@@ -68,6 +68,23 @@ def test_snapshot_opens_read_only_through_sqlalchemy_and_duckdb_engine(settings)
     assert counts["national_summary"] == 1
 
 
+def test_the_snapshot_is_one_file_with_everything_in_it_while_the_warehouse_keeps_its_log(
+    settings, tmp_path
+):
+    # the working warehouse leaves its write-ahead log for a later checkpoint; the
+    # snapshot must not: a BI tool given the file alone (copied, mailed) sees every row
+    assert not Path(f"{settings.published}.wal").exists()
+    alone = tmp_path / "alone.duckdb"
+    alone.write_bytes(settings.published.read_bytes())
+    with duckdb.connect(str(alone), read_only=True) as con:
+        flags = con.execute("select count(*) from marts.commune_flags").fetchone()
+        runs = con.execute("select count(*) from ops.runs").fetchone()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert flags == con.execute("select count(*) from marts.commune_flags").fetchone()
+        assert flags is not None and flags[0] > 0
+        assert runs == con.execute("select count(*) from ops.runs").fetchone()
+
+
 def test_every_list_column_of_the_snapshot_marts_gets_a_varchar_text_twin(settings, tmp_path):
     snapshot = tmp_path / "ntm.duckdb"
     snapshot.write_bytes(settings.published.read_bytes())

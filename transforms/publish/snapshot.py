@@ -103,4 +103,7 @@ def _fill(con: duckdb.DuckDBPyConnection, scope: Scope | None) -> bool:
         if scope is None:
             _copy_all(con)
         comment_marts(con, "snapshot")  # `create table ... as` copies no comments
+    # into the file itself, whatever the warehouse's own checkpoint policy: BI tools
+    # get one self-contained file (its log would not follow the rename)
+    con.execute("checkpoint snapshot")
     return True
