@@ -467,11 +467,6 @@ def withdraw(
     console.print(f"Submission {submission_id} ({old}) withdrawn; {now}.")
 
 
-# Optional integrations pandera probes at import when they are installed (data
-# synthesis, other dataframe libraries); validating pandas frames uses none of them.
-_PANDERA_EXTRAS = ("hypothesis", "dask", "modin", "pyspark", "polars", "geopandas", "ibis")
-
-
 # Commands that run flows: they work in a child under a watchdog (ntm/supervise.py), so
 # that killed at any moment, they leave no process behind (the temporary Prefect server
 # included).
@@ -491,8 +486,9 @@ def main() -> None:
         return
     # `ntm validate` should answer in well under a second; importing dask and
     # hypothesis through pandera costs half a second. Only this process is affected.
-    for name in _PANDERA_EXTRAS:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    from transforms.validation.extras import skip_pandera_extras
+
+    skip_pandera_extras()
     try:
         app()
         code = 0

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from transforms.reference import versions as rv
-from transforms.reference.ruleset import last_covered_year
-from transforms.validation import validate  # noqa: F401  (the reader and its libraries)
+from transforms.validation.extras import skip_pandera_extras
+
+skip_pandera_extras()  # this process and its workers only read files
+
+from transforms.reference import versions as rv  # noqa: E402
+from transforms.reference.ruleset import last_covered_year  # noqa: E402
+from transforms.validation import validate  # noqa: E402, F401  (the reader and its libraries)
 
 rv.load_versions()
 last_covered_year()
