@@ -17,7 +17,9 @@ from tests.bi_snapshot import MARTS
 from tests.workbooks import Book
 from transforms import pipeline
 from transforms.demo.generate import generate_district_files
+from transforms.publish.snapshot import publish_snapshot
 from transforms.publish.text_twins import add_text_twins, list_columns
+from transforms.warehouse.scope import Scope
 
 RUN = (
     "import sys, pathlib; from ntm.settings import Settings; "
@@ -191,3 +193,36 @@ def test_a_bi_reader_queries_every_mart_while_a_run_writes_the_warehouse(tmp_pat
     finally:
         engine.dispose()
     assert [r for (r,) in runs] == ["run-1", "run-2"]  # the reader now sees the new snapshot
+
+
+def test_a_snapshot_updated_by_scope_takes_the_reference_tables_only_when_they_changed(
+    settings, tmp_path
+):
+    work = tmp_path / "warehouse.duckdb"
+    work.write_bytes(settings.warehouse.read_bytes())
+    log = Path(f"{settings.warehouse}.wal")
+    if log.exists():
+        Path(f"{work}.wal").write_bytes(log.read_bytes())
+    snapshot = tmp_path / "ntm.duckdb"
+    scope = Scope.of([2023], ["14"])
+    with duckdb.connect(str(work)) as con:
+        publish_snapshot(con, snapshot)
+        # a name changed behind the fingerprint's back is not taken: the reference is the same
+        con.execute(
+            "update ref.provinces set province_name = 'Sơn La (a)' where province_code = '14'"
+        )
+        publish_snapshot(con, snapshot, scope)
+        with duckdb.connect(str(snapshot), read_only=True) as snap:
+            names = snap.execute(
+                "select province_name from ref.provinces where province_code = '14'"
+            )
+            assert names.fetchone() == ("Tỉnh Sơn La",)
+        # a new reference is taken whole, even by a scoped update
+        con.execute("update ops.reference_state set fingerprint = 'another'")
+        publish_snapshot(con, snapshot, scope)
+    with duckdb.connect(str(snapshot), read_only=True) as snap:
+        names = snap.execute("select province_name from ref.provinces where province_code = '14'")
+        assert names.fetchone() == ("Sơn La (a)",)
+        assert snap.execute("select fingerprint from ops.reference_state").fetchone() == (
+            "another",
+        )

@@ -43,7 +43,13 @@ def _update_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> bool:
         twins = [c for c in theirs[table] if not c.endswith(TEXT_TWIN_SUFFIX)]
         if ours[table] != twins or not model_of(f"marts.{table}").keys:
             return False  # the models changed shape, or one is always rebuilt: copy everything
-    for schema in ("ref", "ops"):  # small: replaced whole
+    # small: replaced whole; the reference tables (the larger ones) only when they differ
+    # (a new reference rebuilds the marts whole, so this path rarely meets one)
+    state = "select fingerprint from {}ops.reference_state"
+    same_reference = con.execute(state.format("")).fetchall() == (
+        con.execute(state.format("snapshot.")).fetchall()
+    )
+    for schema in ("ops",) if same_reference else ("ref", "ops"):
         for table in table_names(con, schema):
             source = f"{quote_ident(schema)}.{quote_ident(table)}"
             con.execute(f"create or replace table snapshot.{source} as from {source}")
