@@ -66,6 +66,13 @@ def as_task(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     return cast(R, _TASKS[fn](*wrapped, **{k: quote(v) for k, v in kwargs.items()}))
 
 
+def as_task_beside(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> pipeline.Pending[R]:
+    """Return the future of one pipeline step submitted as its Prefect task (the flow's
+    task runner runs it in a thread beside the flow's next steps)."""
+    wrapped = [quote(a) for a in args]
+    return _TASKS[fn].submit(*wrapped, **{k: quote(v) for k, v in kwargs.items()})
+
+
 def _reader(settings: Settings) -> pipeline.Reader:
     """Return how this run reads and checks files: on this machine, or on Dask workers."""
     if settings.task_runner != "dask":
@@ -79,7 +86,7 @@ def _reader(settings: Settings) -> pipeline.Reader:
 
 def _orchestration(settings: Settings) -> pipeline.Orchestration:
     return pipeline.Orchestration(
-        step=as_task, read=_reader(settings), announce=publish_run_artifacts
+        step=as_task, start=as_task_beside, read=_reader(settings), announce=publish_run_artifacts
     )
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
@@ -55,6 +56,7 @@ from transforms.workbook.writer import write_workbook
 
 P = ParamSpec("P")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,27 @@ def call(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     return fn(*args, **kwargs)
 
 
+class Pending(Protocol[R_co]):
+    """A step started beside the caller's next ones: its result, waited for."""
+
+    def result(self) -> R_co: ...
+
+
+class Start(Protocol):
+    """Starts one step to run beside the caller's next ones (a thread, an orchestrator's task)."""
+
+    def __call__(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Pending[R]: ...
+
+
+def start_beside(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Pending[R]:
+    """Return the future result of fn(*args, **kwargs), run in a thread of its own."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=fn.__name__)
+    try:
+        return pool.submit(fn, *args, **kwargs)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one call
+
+
 # Reads and checks files (archive paths, names as received): here, or on other machines.
 Reader = Callable[[Sequence[Path], Sequence[str]], "Validated"]
 
@@ -136,6 +159,7 @@ class Orchestration:
     """How a sequence runs its steps; the defaults are plain calls on this machine."""
 
     step: Step = call
+    start: Start = start_beside
     read: Reader = read_here
     # told what a run recorded, before it writes feedback and reports (Prefect artifacts)
     announce: Callable[[duckdb.DuckDBPyConnection, RunSummary], None] = lambda con, s: None
@@ -322,6 +346,30 @@ def clear_inbox(received: Sequence[Received]) -> None:
     """Remove recorded files from the inbox (their bytes are in the archive)."""
     for r in received:
         r.incoming.path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def publishing_beside(
+    con: duckdb.DuckDBPyConnection, settings: Settings, how: Orchestration
+) -> Iterator[None]:
+    """Publish (snapshot and Parquet) while the block goes on with the feedback and reports,
+    and wait for it at the end of the block; a failure of either is raised.
+
+    DuckDB copies without holding the GIL and the reports are mostly Python, so on two
+    cores the block costs little beside the publishing. The publishing step gets a
+    connection of its own: one connection is never used by two threads at once.
+    """
+    cursor = con.cursor()
+    progress.report("publishing", 0, 1)
+    pending = how.start(publish, cursor, settings)
+    try:
+        yield
+    finally:
+        try:
+            pending.result()
+        finally:
+            cursor.close()
+    progress.report("publishing", 1, 1)
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
@@ -511,15 +559,14 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
             summary = step(commit_batch, con, received, validated, run)
             summary = dataclasses.replace(summary, left_in_inbox=intake.left)
             step(clear_inbox, received)
-        with progress.stage("publishing"):
-            step(publish, con, settings)
-        how.announce(con, summary)
-        with progress.stage("feedback"):
-            step(write_feedback_for, settings, received, validated.results, summary.submissions)
-        pairs = report_pairs(con, set(summary.changed))
-        started = time.perf_counter()
-        reports = step(write_reports_for, con, settings, pairs)
-        reports_seconds = time.perf_counter() - started
+        with publishing_beside(con, settings, how):
+            how.announce(con, summary)
+            with progress.stage("feedback"):
+                step(write_feedback_for, settings, received, validated.results, summary.submissions)
+            pairs = report_pairs(con, set(summary.changed))
+            started = time.perf_counter()
+            reports = step(write_reports_for, con, settings, pairs)
+            reports_seconds = time.perf_counter() - started
     return dataclasses.replace(
         summary,
         years_recomputed=tuple(sorted({year for _, year in pairs})),
@@ -553,13 +600,12 @@ def backfill(
                 changed = step(replace_reparsed, con, files, validated, run.run_id)
         with progress.stage("recomputing"):
             summary = step(rebuild, con, run, changed)
-        with progress.stage("publishing"):
-            step(publish, con, settings)
-        how.announce(con, summary)
-        pairs = province_years(con, list(years))
-        started = time.perf_counter()
-        reports = step(write_reports_for, con, settings, pairs)
-        reports_seconds = time.perf_counter() - started
+        with publishing_beside(con, settings, how):
+            how.announce(con, summary)
+            pairs = province_years(con, list(years))
+            started = time.perf_counter()
+            reports = step(write_reports_for, con, settings, pairs)
+            reports_seconds = time.perf_counter() - started
     return dataclasses.replace(
         summary,
         years_recomputed=tuple(years),
