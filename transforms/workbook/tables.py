@@ -33,7 +33,9 @@ class ParsedTable:
     records: list[dict[str, object]]
     issues: list[Issue]
     headers: dict[str, str]  # column key -> header as written (or the contract label)
-    table: RawTable  # where each column is, for the cell of an issue found later
+    # where each column is, for the cell of an issue found later; its rows are left out
+    # (see parse_table)
+    table: RawTable
 
     def cell_ref(self, row: int, key: str) -> str | None:
         """Return the reference of a column's cell in an Excel row, None when it is absent."""
@@ -140,7 +142,10 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
 
     if spec.key == "communes":
         issues.extend(_check_totals(table, total_rows, records, headers, file))
-    return ParsedTable(records, issues, headers, table)
+    # the cells are parsed into records: a parsed table that kept them would carry them
+    # from the reader's process and hold them until the batch is checked (at national
+    # size, 4,872 files, they are nearly half of what reading brings into the run)
+    return ParsedTable(records, issues, headers, table.without_rows())
 
 
 def _parse_cell(col: c.Column, raw: object, tick: bool, report_year: int | None) -> cells.Parsed:
