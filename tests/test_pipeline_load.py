@@ -17,6 +17,7 @@ from ntm.settings import Settings
 from tests.workbooks import Book
 from transforms import pipeline
 from transforms.intake.inbox import is_ignored, scan
+from transforms.warehouse import connection
 from transforms.warehouse.scope import affected_years
 
 NOW = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
@@ -258,6 +259,15 @@ def test_a_run_with_nothing_new_keeps_the_snapshot_and_logs_the_run(settings):
 
 
 # memory: a night of seven national years must stay within the run's budget (bench/run.py)
+
+
+def test_the_warehouse_connection_bounds_what_duckdb_holds(settings):
+    with pipeline.writing(settings) as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()
+    with duckdb.connect() as fresh:
+        fresh.execute(f"set memory_limit = '{connection.MEMORY_LIMIT}'")
+        expected = fresh.execute("select current_setting('memory_limit')").fetchone()
+    assert limit == expected
 
 
 def test_the_checked_rows_are_let_go_once_recorded(settings, monkeypatch):
