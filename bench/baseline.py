@@ -91,9 +91,7 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
                     # the registry version the file is checked against, as the pipeline does
                     "registry_version": choose_version(info.district_code, info.year, rows).version,
                 }
-                frame = typed_frame(
-                    spec, [{**context, **r} for r in parsed.records], CONTEXT_DTYPES
-                )
+                frame = typed_frame(spec, [(context, parsed.records)], CONTEXT_DTYPES)
                 ok = ok and not parsed.issues and not failures(schema, frame, anchors)
                 frames[spec.key] = frame.drop(columns=list(CONTEXT_DTYPES))
             conn.execute(

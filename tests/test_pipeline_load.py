@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
+import weakref
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from ntm.settings import Settings
 from tests.workbooks import Book
 from transforms import pipeline
 from transforms.intake.inbox import is_ignored, scan
+from transforms.warehouse import connection
 from transforms.warehouse.scope import affected_years
 
 NOW = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
@@ -252,3 +256,38 @@ def test_a_run_with_nothing_new_keeps_the_snapshot_and_logs_the_run(settings):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         runs = con.execute("select run_id, files_seen from ops.runs order by run_id").fetchall()
     assert runs == [("run-1", 1), ("run-2", 0)]
+
+
+# memory: a night of seven national years must stay within the run's budget (bench/run.py)
+
+
+def test_the_warehouse_connection_bounds_what_duckdb_holds(settings):
+    with pipeline.writing(settings) as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()
+    with duckdb.connect() as fresh:
+        fresh.execute(f"set memory_limit = '{connection.MEMORY_LIMIT}'")
+        expected = fresh.execute("select current_setting('memory_limit')").fetchone()
+    assert limit == expected
+
+
+def test_the_checked_rows_are_let_go_once_recorded(settings, monkeypatch):
+    drop(settings, Book(), "a.xlsx")
+    rows: list[weakref.ref[pd.DataFrame]] = []
+    held_when_publishing: list[bool] = []
+
+    def read(paths, names):
+        validated = pipeline.read_here(paths, names)
+        rows.extend(weakref.ref(getattr(validated.rows, sheet)) for sheet in ("communes", "models"))
+        return validated
+
+    def publish(con, settings):
+        gc.collect()
+        held_when_publishing.extend(ref() is not None for ref in rows)
+        return real_publish(con, settings)
+
+    real_publish = pipeline.publish
+    monkeypatch.setattr(pipeline, "publish", publish)
+    how = pipeline.Orchestration(read=read)
+    summary = pipeline.nightly(settings, pipeline.RunStart.now("run-1", "nightly"), how)
+    assert summary.count("accepted") == 1 and in_force_rows(settings) == 29
+    assert held_when_publishing == [False, False]

@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 
 from tests.workbooks import Book, rules
-from transforms.validation.validate import Validated, validate_batch, validate_file, validate_files
+from transforms.validation.validate import (
+    Validated,
+    read_file,
+    validate_batch,
+    validate_file,
+    validate_files,
+)
 from transforms.workbook import contract as c
 from transforms.workbook.names import normalise
 
@@ -111,6 +117,18 @@ def test_one_bad_file_does_not_block_the_good_ones(tmp_path):
     good = Book().write(tmp_path / "good.xlsx")
     results = validate_files([bad, good])
     assert [r.accepted for r in results] == [False, True]
+
+
+def test_a_read_file_keeps_its_parsed_rows_but_not_its_cells(tmp_path):
+    # what a reader sends back for each file of a batch and the run holds until checking:
+    # the cells are in the records, the table keeps only where its columns are
+    _, parsed = read_file(Book().write(tmp_path / "book.xlsx"), "book.xlsx")
+    communes, models = parsed
+    assert communes is not None and models is not None
+    assert communes.table.rows == [] and models.table.rows == []
+    assert len(communes.records) == 29 and len(models.records) == 29
+    row = communes.records[0]["excel_row"]
+    assert communes.cell_ref(int(str(row)), "commune_code") == f"A{row}"
 
 
 # sheets and info -----------------------------------------------------------------

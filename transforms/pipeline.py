@@ -559,10 +559,15 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
             summary = step(commit_batch, con, received, validated, run)
             summary = dataclasses.replace(summary, left_in_inbox=intake.left)
             step(clear_inbox, received)
+        # the batch's typed rows are in the warehouse now: let them go before publishing
+        # and the reports (at national size they are over 100 MB); the feedback needs the
+        # results only
+        results = validated.results
+        del validated
         with publishing_beside(con, settings, how):
             how.announce(con, summary)
             with progress.stage("feedback"):
-                step(write_feedback_for, settings, received, validated.results, summary.submissions)
+                step(write_feedback_for, settings, received, results, summary.submissions)
             pairs = report_pairs(con, set(summary.changed))
             started = time.perf_counter()
             reports = step(write_reports_for, con, settings, pairs)
@@ -598,6 +603,7 @@ def backfill(
                 validated = how.read(*archived_files(files))
             with progress.stage("recording"):
                 changed = step(replace_reparsed, con, files, validated, run.run_id)
+            del validated  # recorded: its rows are not held while rebuilding (see nightly)
         with progress.stage("recomputing"):
             summary = step(rebuild, con, run, changed)
         with publishing_beside(con, settings, how):

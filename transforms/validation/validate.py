@@ -526,19 +526,12 @@ def _check_batch(
 
     Returns the batch frame: the typed rows of every file with its file_index.
     """
-    records: list[dict[str, object]] = []
-    for i, (result, table) in enumerate(zip(results, parsed, strict=True)):
-        if table is None:
-            continue
-        info = result.info
-        context = {
-            "file_index": i,
-            "submitted_district": info.district_code if info else None,
-            "report_year": info.year if info else None,
-            "registry_version": result.registry_version,
-        }
-        records.extend({**context, **rec} for rec in table.records)
-    batch = typed_frame(spec, records, CONTEXT_DTYPES)
+    parts = [
+        (_context(i, result), table.records)
+        for i, (result, table) in enumerate(zip(results, parsed, strict=True))
+        if table is not None
+    ]
+    batch = typed_frame(spec, parts, CONTEXT_DTYPES)
     if batch.empty:
         return batch
     found = list(failures(schema, batch, anchors))
@@ -549,6 +542,17 @@ def _check_batch(
                 _issue_for(failure, results[failure.file_index], parsed[failure.file_index], lookup)
             )
     return batch
+
+
+def _context(file_index: int, result: FileResult) -> dict[str, object]:
+    """Return the batch context columns of a file's rows (CONTEXT_DTYPES)."""
+    info = result.info
+    return {
+        "file_index": file_index,
+        "submitted_district": info.district_code if info else None,
+        "report_year": info.year if info else None,
+        "registry_version": result.registry_version,
+    }
 
 
 # A commune listed many times is reported on each of its rows; the message names

@@ -7,6 +7,7 @@ district wrote them. Nothing is opened before the guard (guard.py) allows it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ class RawTable:
         """Return the reference of a column's cell in an Excel row, None when it is absent."""
         col = self.columns.get(key)
         return cell_ref(row, col[1]) if col is not None else None
+
+    def without_rows(self) -> RawTable:
+        """Return the table's layout (sheet, header and columns) without its rows."""
+        return dataclasses.replace(self, rows=[])
 
     def cell(self, cells: list[object], key: str) -> object:
         """Return a row's cell for a column key ('' when absent)."""

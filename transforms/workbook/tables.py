@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,26 +35,41 @@ class ParsedTable:
     records: list[dict[str, object]]
     issues: list[Issue]
     headers: dict[str, str]  # column key -> header as written (or the contract label)
-    table: RawTable  # where each column is, for the cell of an issue found later
+    # where each column is, for the cell of an issue found later; its rows are left out
+    # (see parse_table)
+    table: RawTable
 
     def cell_ref(self, row: int, key: str) -> str | None:
         """Return the reference of a column's cell in an Excel row, None when it is absent."""
         return self.table.cell_ref(row, key)
 
 
-def typed_frame(
-    spec: c.Sheet, records: list[dict[str, object]], extra: dict[str, str]
-) -> pd.DataFrame:
+# One table's rows for a batch frame: the values of the context columns, the same for all
+# its rows, and its records.
+FramePart = tuple[Mapping[str, object], Sequence[Mapping[str, object]]]
+
+
+def typed_frame(spec: c.Sheet, parts: Sequence[FramePart], extra: dict[str, str]) -> pd.DataFrame:
     """Return the rows of many tables as one typed frame (one pandas construction per batch).
 
-    `extra` names context columns present in the records and their dtypes.
+    `extra` names the context columns and their dtypes. The frame is built column by
+    column: built from one merged dict per row, it would first hold a second copy of
+    every row (at national size some 220,000 dicts) in the run's memory.
     """
     dtypes = {
         **extra,
         "excel_row": "int64",
         **{col.key: _PANDAS_TYPES[col.type] for col in spec.columns},
     }
-    return pd.DataFrame.from_records(records, columns=list(dtypes)).astype(dtypes)
+    columns = {
+        key: (
+            [context[key] for context, records in parts for _ in records]
+            if key in extra
+            else [record[key] for _, records in parts for record in records]
+        )
+        for key in dtypes
+    }
+    return pd.DataFrame(columns, columns=list(dtypes)).astype(dtypes)
 
 
 def _is_number(value: object) -> bool:
@@ -147,7 +162,10 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
 
     if spec.key == "communes":
         issues.extend(_check_totals(table, total_rows, records, headers, file))
-    return ParsedTable(records, issues, headers, table)
+    # the cells are parsed into records: a parsed table that kept them would carry them
+    # from the reader's process and hold them until the batch is checked (at national
+    # size, 4,872 files, they are nearly half of what reading brings into the run)
+    return ParsedTable(records, issues, headers, table.without_rows())
 
 
 def _cell_parser(
