@@ -14,6 +14,8 @@ import os
 import re
 import signal
 import struct
+import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -492,3 +494,16 @@ def test_a_file_name_that_is_not_utf8_is_read(tmp_path):
     path = Book().write(tmp_path / "ok.xlsx").rename(tmp_path / name)
     (result,) = validate_files([path])
     assert result.accepted, [i.message for i in result.issues]
+
+
+def test_the_readers_forkserver_loads_the_reader_and_registry_but_neither_pandera_nor_dask():
+    # what the forkserver preloads is what every run's first batch waits for; pandera
+    # (checking rows, done in the run's own process) and its optional integrations are
+    # not needed to read a file
+    probe = (
+        "import sys, transforms.validation.preload as p; "
+        "print(sorted(m for m in ('pandera', 'dask', 'hypothesis', 'python_calamine')"
+        " if sys.modules.get(m) is not None))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["['python_calamine']"]

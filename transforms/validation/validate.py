@@ -16,12 +16,10 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from schemas import communes as communes_schema
-from schemas import models as models_schema
-from schemas.common import Failure, failures
 from transforms.reference import versions as rv
 from transforms.reference.registry import Registry
 from transforms.reference.ruleset import last_covered_year
@@ -31,6 +29,13 @@ from transforms.workbook import cells
 from transforms.workbook import contract as c
 from transforms.workbook.reader import RawWorkbook, is_blank, read_workbook
 from transforms.workbook.tables import ParsedTable, parse_table, typed_frame
+
+if TYPE_CHECKING:
+    from schemas.common import Failure
+
+# The sheet schemas (pandera) are imported where rows are checked, not above: the readers'
+# processes import this module to read files and never check rows (pandera is a tenth
+# of a second of their start).
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,9 @@ def _unchecked(result: FileResult) -> ReadFile:
 
 
 def _check_all(read: Sequence[ReadFile]) -> Validated:
+    from schemas import communes as communes_schema
+    from schemas import models as models_schema
+
     results = [result for result, _ in read]
     tables: dict[str, list[ParsedTable | None]] = {
         spec.key: [parsed[k] for _, parsed in read] for k, spec in enumerate(c.TABLE_SHEETS)
@@ -531,6 +539,8 @@ def _check_batch(
         for i, (result, table) in enumerate(zip(results, parsed, strict=True))
         if table is not None
     ]
+    from schemas.common import failures
+
     batch = typed_frame(spec, parts, CONTEXT_DTYPES)
     if batch.empty:
         return batch
@@ -590,6 +600,8 @@ class _BatchLookup:
 def _issue_for(
     failure: Failure, result: FileResult, table: ParsedTable | None, lookup: _BatchLookup
 ) -> Issue:
+    from schemas import communes as communes_schema
+
     assert table is not None  # a failure always comes from a parsed table
     key = failure.column or "commune_code"
     value = failure.value
