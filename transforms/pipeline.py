@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
@@ -137,10 +137,15 @@ class Start(Protocol):
 
 
 def start_beside(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Pending[R]:
-    """Return the future result of fn(*args, **kwargs), run in a thread of its own."""
+    """Return the future result of fn(*args, **kwargs), run in a thread of its own (or
+    here and now, when no thread can start)."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=fn.__name__)
     try:
         return pool.submit(fn, *args, **kwargs)
+    except RuntimeError:  # a tight address-space limit leaves no room for a thread's stack
+        done: Future[R] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
     finally:
         pool.shutdown(wait=False)  # the thread ends with its one call
 
