@@ -1,15 +1,19 @@
 """The naive baseline the benchmark compares against (not used by the pipeline).
 
-What a first version would do: `pandas.read_excel` per file with the default
-engine for its format, pandera once per file, and row-by-row inserts through
-SQLAlchemy. It reuses the project's contract logic (header detection, cell
-parsing, schemas) so that only the approach differs, not the rules.
+What a first version would do, the same work as scenario (a): `pandas.read_excel` per
+file with the default engine for its format, pandera once per file, row-by-row inserts
+through SQLAlchemy, the marts built, the warehouse file copied as the snapshot, and each
+province's report written with pandas (a query per table and province, `to_excel`
+through openpyxl, `to_html`). It reuses the project's contract logic (header
+detection, cell parsing, schemas, the SQL models) so that only the approach differs,
+not the rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +78,7 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
             info = _parse_info(raw, issues)
             ok = info is not None and not issues
             frames = {}
+            version = None
             for spec, schema, anchors in (
                 (c.COMMUNES, communes_schema.CommuneRows, communes_schema.ANCHORS),
                 (c.MODELS, models_schema.ModelRows, models_schema.ANCHORS),
@@ -84,12 +89,14 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
                     continue
                 parsed = parse_table(table, spec, raw.file, info.year)
                 rows = [(r.get("commune_code"), r.get("commune_name")) for r in parsed.records]
+                if spec is c.COMMUNES:
+                    # the registry version the file is checked against, as the pipeline does
+                    version = choose_version(info.district_code, info.year, rows).version
                 context = {
                     "file_index": 0,
                     "submitted_district": info.district_code,
                     "report_year": info.year,
-                    # the registry version the file is checked against, as the pipeline does
-                    "registry_version": choose_version(info.district_code, info.year, rows).version,
+                    "registry_version": version,
                 }
                 frame = typed_frame(spec, [(context, parsed.records)], CONTEXT_DTYPES)
                 ok = ok and not parsed.issues and not failures(schema, frame, anchors)
@@ -97,14 +104,17 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
             conn.execute(
                 text(
                     "insert into ops.submissions (submission_id, file_name, sha256, received_at,"
-                    " run_id, district_code, year, status, error_count, warning_count,"
-                    " archive_path) values (:id, :name, '', :at, 'baseline', :d, :y, :s, 0, 0, '')"
+                    " run_id, province_code, district_code, year, status, error_count,"
+                    " warning_count, archive_path, registry_version) values (:id, :name, '',"
+                    " :at, 'baseline', :p, :d, :y, :s, 0, 0, '', :v)"
                 ),
                 {
                     "id": sid,
                     "name": path.name,
                     "at": dt.datetime.now(dt.UTC),
+                    "p": info.province_code if info else None,
                     "d": info.district_code if info else None,
+                    "v": version,
                     "y": info.year if info else None,
                     "s": "accepted" if ok else "rejected",
                 },
@@ -118,5 +128,42 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
     engine.dispose()
     con = connect(warehouse)
     build_models(con)
+    con.execute("checkpoint")
     con.close()
+    published = warehouse.with_name("published.duckdb")
+    shutil.copyfile(warehouse, published)
+    _write_reports(published, warehouse.with_name("reports"))
     return accepted
+
+
+# what a province report shows, one query per table and province
+_REPORT_TABLES = {
+    "province": "select * from marts.province_summary where year = :y and province_code = :p",
+    "districts": "select * from marts.district_summary where year = :y and province_code = :p",
+    "flags": "select * from marts.commune_flags where year = :y and province_code = :p",
+    "models": "select * from marts.model_coverage where year = :y and province_code = :p",
+}
+
+
+def _write_reports(snapshot: Path, out: Path) -> None:
+    """Write every province-year's report the way a first version would, with pandas."""
+    engine = create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})
+    with engine.connect() as conn:
+        pairs = conn.execute(
+            text("select distinct province_code, year from marts.province_summary order by all")
+        ).fetchall()
+        for province, year in pairs:
+            frames = {
+                name: pd.read_sql(text(sql), conn, params={"y": year, "p": province})
+                for name, sql in _REPORT_TABLES.items()
+            }
+            folder = out / str(year)
+            folder.mkdir(parents=True, exist_ok=True)
+            with pd.ExcelWriter(folder / f"{province}.xlsx", engine="openpyxl") as book:
+                for name, frame in frames.items():
+                    for col in frame.select_dtypes(include=["datetimetz"]):
+                        frame[col] = frame[col].dt.tz_localize(None)  # Excel has no zones
+                    frame.to_excel(book, sheet_name=name, index=False)
+            html = "".join(f"<h2>{name}</h2>" + f.to_html() for name, f in frames.items())
+            (folder / f"{province}.html").write_text(f"<html><body>{html}</body></html>")
+    engine.dispose()
