@@ -37,6 +37,7 @@ _TASKS: dict[Callable[..., Any], Task[..., Any]] = {
     fn: task(fn, name=name, cache_policy=NO_CACHE, **options)  # type: ignore[call-overload]
     for fn, name, options in (
         (pipeline.take_inbox, "take_inbox", _FILE_STEP),
+        (pipeline.drop_recorded, "drop_recorded", {}),
         (pipeline.read_here, "validate_received", {}),
         (validate.check_read, "check_read", {}),
         (pipeline.commit_batch, "commit_batch", {}),

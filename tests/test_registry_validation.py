@@ -139,7 +139,7 @@ def test_files_of_several_versions_in_one_batch_are_each_judged_by_their_own(tmp
 
 
 def test_reparse_accepts_a_historical_file_rejected_before_and_keeps_both_verdicts(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, readers_see_patches
 ):
     import os
     import time

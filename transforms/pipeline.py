@@ -176,13 +176,27 @@ PLAIN = Orchestration()
 @contextlib.contextmanager
 def writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """Hold the writer lock and an open warehouse connection for one run."""
+    with opening_for_writing(settings) as opening:
+        yield opening.result()
+
+
+@contextlib.contextmanager
+def opening_for_writing(
+    settings: Settings,
+) -> Iterator[Pending[duckdb.DuckDBPyConnection]]:
+    """Hold the writer lock for one run, and open the warehouse in a thread beside the
+    caller's first steps; the caller takes the connection when it needs it.
+
+    Opening a new warehouse loads the reference data of every registry version (about half
+    a second); the inbox meanwhile is archived, which needs no warehouse.
+    """
     settings.ensure()
     with writer_lock(settings.lock_file, settings.lock_timeout_seconds):
-        con = connect(settings.warehouse)
+        opening = start_beside(connect, settings.warehouse)
         try:
-            yield con
+            yield opening
         finally:
-            con.close()
+            opening.result().close()
 
 
 @dataclass(frozen=True)
@@ -193,12 +207,17 @@ class Intake:
     left: tuple[Left, ...] = ()
 
 
-def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> Intake:
-    """Archive the inbox files ready to take; drop those a crashed run already recorded;
-    say which files stay in the inbox and why."""
+def take_inbox(settings: Settings) -> Intake:
+    """Archive the inbox files ready to take; say which files stay in the inbox and why."""
     remove_leftovers(settings)
     looked = scan_inbox(settings.inbox, settings.settle_seconds)
-    received = archive(looked.ready, settings.archive)
+    return Intake(archive(looked.ready, settings.archive), tuple(looked.left))
+
+
+def drop_recorded(con: duckdb.DuckDBPyConnection, intake: Intake) -> Intake:
+    """Return the intake without the files a crashed run already recorded (it died before
+    clearing the inbox: their bytes are archived), which leave the inbox now."""
+    received = intake.received
     known = known_files(con)
     recorded = set(
         zip(
@@ -211,11 +230,10 @@ def take_inbox(settings: Settings, con: duckdb.DuckDBPyConnection) -> Intake:
     fresh = []
     for r in received:
         if (r.sha256, r.name, pd.Timestamp(r.received_at)) in recorded:
-            # recorded by a run that died before clearing the inbox: its bytes are archived
             r.incoming.path.unlink(missing_ok=True)
         else:
             fresh.append(r)
-    return Intake(fresh, tuple(looked.left))
+    return dataclasses.replace(intake, received=fresh)
 
 
 def remove_leftovers(settings: Settings) -> list[Path]:
@@ -554,9 +572,11 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     step = how.step
     # the readers' forkserver starts while the warehouse opens and the inbox is taken
     prepare_readers(inbox_entries(settings.inbox))
-    with writing(settings) as con:
+    with opening_for_writing(settings) as opening:
         with progress.stage("inbox"):
-            intake = step(take_inbox, settings, con)
+            taken = step(take_inbox, settings)  # while the warehouse opens
+            con = opening.result()
+            intake = step(drop_recorded, con, taken)
         received = intake.received
         with progress.stage("reading", len(received)):
             validated = how.read([r.archive_path for r in received], [r.name for r in received])
