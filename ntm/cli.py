@@ -307,7 +307,18 @@ def _where(settings: Settings) -> str:
     return f"on a local Dask cluster of {settings.dask_workers} workers"
 
 
+def start_readers(settings: Settings) -> None:
+    """Start the readers' forkserver when the inbox holds files, before Prefect is imported
+    (two seconds): a run's first batch would otherwise wait for it."""
+    from transforms.intake.inbox import inbox_entries
+    from transforms.validation.validate import prepare_readers
+
+    prepare_readers(inbox_entries(settings.inbox), threads=True)  # a flow runs threads
+
+
 def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
+    if flow_name == "nightly":
+        start_readers(Settings.from_env(kwargs.get("home")))
     _quiet_prefect()
     from flows import nightly as flows
 

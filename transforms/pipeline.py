@@ -23,6 +23,10 @@ from typing import ParamSpec, Protocol, TypeVar
 import duckdb
 import pandas as pd
 
+# The run checks rows: the sheet schemas (pandera) load with the pipeline rather than in
+# the middle of its first batch (the readers' processes never load them).
+import schemas.communes  # noqa: F401
+import schemas.models  # noqa: F401
 from ntm.settings import Settings
 from transforms import progress
 from transforms.atomic import replace_atomically

@@ -11,5 +11,13 @@ from transforms.reference import versions as rv  # noqa: E402
 from transforms.reference.ruleset import last_covered_year  # noqa: E402
 from transforms.validation import validate  # noqa: E402, F401  (the reader and its libraries)
 
-rv.load_versions()
+# and the lookups a reader builds from them on first use: built here, once for all workers
+for _version in rv.load_versions().values():
+    for _lookup in (
+        "province_names",
+        "district_by_code",
+        "commune_by_code",
+        "communes_by_district",
+    ):
+        getattr(_version.registry, _lookup)
 last_covered_year()

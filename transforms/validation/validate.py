@@ -214,10 +214,10 @@ def read_files(
     return pool.map(list(items))
 
 
-def prepare_readers(files: int) -> None:
+def prepare_readers(files: int, threads: bool | None = None) -> None:
     """Get the reader workers' start ready ahead of a batch of about this many files (see
     workers.prepare)."""
-    workers_.prepare(files)
+    workers_.prepare(files, threads)
 
 
 # What reading one district file may take (it needs milliseconds and a few MB);

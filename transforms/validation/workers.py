@@ -194,14 +194,19 @@ def _serve(
 FORK_MAX_FILES = 32
 
 
-def context(files: int = 1) -> BaseContext:
+def context(files: int = 1, threads: bool | None = None) -> BaseContext:
     """Return how to start workers for this many files: fork when few and no other Python
-    thread runs, else forkserver (NTM_READ_START_METHOD=fork|forkserver chooses)."""
+    thread runs, else forkserver (NTM_READ_START_METHOD=fork|forkserver chooses).
+
+    `threads` says whether other threads will run when the workers start (default:
+    whether they run now).
+    """
     chosen = os.environ.get("NTM_READ_START_METHOD")
+    threaded = threading.active_count() > 1 if threads is None else threads
     if chosen == "fork" or (
         chosen is None
         and files <= FORK_MAX_FILES
-        and threading.active_count() == 1
+        and not threaded
         and "fork" in mp.get_all_start_methods()
     ):
         return mp.get_context("fork")
@@ -210,11 +215,11 @@ def context(files: int = 1) -> BaseContext:
     return ctx
 
 
-def prepare(files: int) -> None:
+def prepare(files: int, threads: bool | None = None) -> None:
     """Start the forkserver now when a batch of this many files will take its workers from
-    one: it imports the reader's libraries (about a second) while the caller does other
-    work. Nothing starts for an empty batch."""
-    if files and context(files).get_start_method() == "forkserver":
+    one (`threads` as for `context`): it imports the reader's libraries (a third of a
+    second) while the caller does other work. Nothing starts for an empty batch."""
+    if files and context(files, threads).get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
