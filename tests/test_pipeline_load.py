@@ -107,6 +107,24 @@ def test_same_bytes_again_is_a_duplicate_and_changes_nothing(settings):
     ]
 
 
+def test_the_same_bytes_twice_in_one_batch_are_archived_once_and_the_later_is_a_duplicate(
+    settings,
+):
+    data = drop(settings, Book(), "b.xlsx", age_s=60).read_bytes()
+    twin = settings.inbox / "b (copy).xlsx"
+    twin.write_bytes(data)
+    os.utime(twin, (time.time() - 30,) * 2)
+    pipeline.run_once(settings, "run-1")
+    assert [r[:2] for r in ledger(settings)][-2:] == [
+        ("b.xlsx", "accepted"),
+        ("b (copy).xlsx", "duplicate"),
+    ]
+    archived = [p for p in settings.archive.rglob("*") if p.is_file()]
+    assert sum(p.read_bytes() == data for p in archived) == 1
+    assert not [p for p in archived if p.name.startswith(".")]  # no temporary copy left
+    assert list(settings.inbox.iterdir()) == []
+
+
 def test_withdrawing_puts_the_previous_submission_back_in_force(settings):
     drop(settings, Book(), "first.xlsx", age_s=120)
     second = Book()
