@@ -15,7 +15,6 @@ import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, Protocol, TypeVar
@@ -43,6 +42,7 @@ from transforms.publish.parquet import update_parquet
 from transforms.publish.snapshot import publish_snapshot
 from transforms.reports import WrittenReport, province_years, write_province_reports
 from transforms.reports.feedback import feedback_sheets, issue_rows, write_feedback
+from transforms.threads import start_in_thread
 from transforms.validation.validate import (
     FileResult,
     ToRead,
@@ -140,20 +140,6 @@ class Start(Protocol):
     def __call__(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Pending[R]: ...
 
 
-def start_beside(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Pending[R]:
-    """Return the future result of fn(*args, **kwargs), run in a thread of its own (or
-    here and now, when no thread can start)."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=fn.__name__)
-    try:
-        return pool.submit(fn, *args, **kwargs)
-    except RuntimeError:  # a tight address-space limit leaves no room for a thread's stack
-        done: Future[R] = Future()
-        done.set_result(fn(*args, **kwargs))
-        return done
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one call
-
-
 # Reads and checks files (archive paths, names as received): here, or on other machines.
 Reader = Callable[[Sequence[Path], Sequence[str]], "Validated"]
 
@@ -168,7 +154,7 @@ class Orchestration:
     """How a sequence runs its steps; the defaults are plain calls on this machine."""
 
     step: Step = call
-    start: Start = start_beside
+    start: Start = start_in_thread
     read: Reader = read_here
     # told what a run recorded, before it writes feedback and reports (Prefect artifacts)
     announce: Callable[[duckdb.DuckDBPyConnection, RunSummary], None] = lambda con, s: None
@@ -196,7 +182,7 @@ def opening_for_writing(
     """
     settings.ensure()
     with writer_lock(settings.lock_file, settings.lock_timeout_seconds):
-        opening = start_beside(connect, settings.warehouse)
+        opening = start_in_thread(connect, settings.warehouse)
         try:
             yield opening
         finally:

@@ -1,13 +1,28 @@
-"""Running small waits side by side in threads: disk flushes, DuckDB statements."""
+"""Running work that waits without the GIL in threads: disk flushes, DuckDB statements."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
 
+P = ParamSpec("P")
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def start_in_thread(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+    """Return the future result of fn(*args, **kwargs), run in a thread of its own (or
+    here and now, when no thread can start: see map_in_threads)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=fn.__name__)
+    try:
+        return pool.submit(fn, *args, **kwargs)
+    except RuntimeError:
+        done: Future[R] = Future()
+        done.set_result(fn(*args, **kwargs))
+        return done
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one call
 
 
 def map_in_threads(fn: Callable[[T], R], items: Iterable[T], at_once: int) -> list[R]:
