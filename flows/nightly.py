@@ -9,6 +9,7 @@ checking the batch and writing the warehouse stay here.
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -152,6 +153,9 @@ def by_hand() -> Iterator[None]:
     need them; deployed runs (prefect.yaml, through a worker) keep Prefect's default,
     which lets an automation mark a run whose machine died as crashed.
     """
+    if PREFECT_FLOWS_HEARTBEAT_FREQUENCY.name in os.environ:  # asked for: kept
+        yield
+        return
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
 

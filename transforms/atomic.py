@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -52,9 +53,17 @@ def flush(paths: Iterable[Path]) -> None:
     map_in_threads(_flush_one, paths, _FLUSHES_AT_ONCE)
 
 
+# what some file systems (network and FUSE mounts) answer to flushing a folder: nothing
+# more can be done there, as SQLite and PostgreSQL also conclude
+_FOLDER_NOT_FLUSHABLE = {errno.EINVAL, errno.ENOTSUP, errno.EBADF}
+
+
 def _flush_one(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if not (exc.errno in _FOLDER_NOT_FLUSHABLE and path.is_dir()):
+            raise
     finally:
         os.close(fd)

@@ -185,8 +185,12 @@ def opening_for_writing(
         opening = start_in_thread(connect, settings.warehouse)
         try:
             yield opening
-        finally:
-            opening.result().close()
+        except BaseException:
+            # the run's own failure is the one to tell: the warehouse is closed quietly
+            with contextlib.suppress(BaseException):
+                opening.result().close()
+            raise
+        opening.result().close()
 
 
 @dataclass(frozen=True)
@@ -375,14 +379,29 @@ def publishing_beside(
     cursor = con.cursor()
     progress.report("publishing", 0, 1)
     pending = how.start(publish, cursor, settings)
+    failed = False
     try:
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         try:
-            pending.result()
+            if failed:  # the block's failure is the one to tell: the publishing's is not
+                with contextlib.suppress(BaseException):
+                    pending.result()
+            else:
+                pending.result()
         finally:
-            cursor.close()
+            if _done(pending):  # never closed under a step still using it (a second Ctrl-C)
+                cursor.close()
     progress.report("publishing", 1, 1)
+
+
+def _done(pending: Pending[object]) -> bool:
+    """Return whether a step started beside is over (a plain value counts as over)."""
+    done = getattr(pending, "done", None)
+    return bool(done()) if callable(done) else True
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:

@@ -187,7 +187,9 @@ def archive(files: Sequence[Incoming], archive_dir: Path) -> list[Received]:
         flush(copies.values())  # the bytes, before any name points at them
         for target, tmp in copies.items():
             os.replace(tmp, target)
-        flush({target.parent for target in copies})
+        # the names: every target's folder (one found already there may come from a try
+        # killed before this flush), and the archive's own entries for new folders
+        flush({r.archive_path.parent for r in received} | {archive_dir})
     finally:
         for tmp in copies.values():
             tmp.unlink(missing_ok=True)

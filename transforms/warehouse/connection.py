@@ -30,14 +30,17 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    con.execute("set timezone = 'UTC'")
+    con.execute("set global timezone = 'UTC'")  # global: its cursors (other threads) too
     # No checkpoint on close: DuckDB checkpoints when its write-ahead log passes its
     # threshold (16 MB) instead. Checkpointing at the end of every run rewrote every
     # table a small resubmission touched (0.4 s of its 2); the log beside the file
     # (warehouse.duckdb.wal) is part of the warehouse until the next checkpoint.
     con.execute("pragma disable_checkpoint_on_shutdown")
     con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-    migrate(con)
+    if migrate(con):
+        # a schema change goes into the file at once, not into a log an upgraded or
+        # downgraded DuckDB would have to replay
+        con.execute("checkpoint")
     refresh_reference(con)
     return con
 
