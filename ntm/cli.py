@@ -4,6 +4,7 @@ import, so they answer fast); run/backfill/demo start the Prefect flows."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -486,6 +487,7 @@ _SUPERVISED_COMMANDS = ("run", "backfill", "demo")
 
 def main() -> None:
     """Entry point of the `ntm` command."""
+    tune_collector()
     command = sys.argv[1:2]
     if command and command[0] in _SUPERVISED_COMMANDS and "--help" not in sys.argv:
         from ntm.supervise import SUPERVISED, supervise
@@ -513,6 +515,17 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def tune_collector() -> None:
+    """Let the cyclic garbage collector run fifty times less often than by default.
+
+    The libraries imported and the registry read make a few million objects that live as
+    long as the process; with the default threshold (a collection every 700 new objects)
+    the collector walks them over and over: about 70 ms of `ntm validate`'s answer and
+    0.07 s of a national year's run. Garbage without cycles is freed at once either way.
+    """
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _exit_status(code: object) -> int:

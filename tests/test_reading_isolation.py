@@ -84,6 +84,28 @@ def test_a_reader_that_dies_fails_only_its_own_item_and_is_replaced():
     assert pool.stats.workers_started >= 2 + 4  # every dead worker was replaced
 
 
+def _wait_for(path: str) -> str:
+    """A reader that answers once the caller has written a file (module level, as above)."""
+    deadline = time.monotonic() + 10
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return "seen" if os.path.exists(path) else "not seen"
+
+
+def test_what_the_caller_does_meanwhile_runs_once_while_the_workers_read(tmp_path):
+    signal_file = str(tmp_path / "meanwhile-ran")
+    calls: list[int] = []
+
+    def meanwhile() -> None:
+        # the workers already hold their files: they wait for this very call
+        calls.append(len(workers.mp.active_children()))
+        Path(signal_file).write_text("ran")
+
+    pool = workers.Pool(fn=_wait_for, on_failure=lambda item, failure: failure.kind, workers=2)
+    assert pool.map([signal_file] * 3, meanwhile=meanwhile) == ["seen"] * 3
+    assert len(calls) == 1 and calls[0] >= 1
+
+
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
 def test_workers_die_with_the_process_that_started_them(method):
     import subprocess
@@ -432,7 +454,11 @@ def test_validate_json_is_complete_and_exits_2_when_readers_run_out_of_time(cras
     )
     assert done.returncode == 2, done.stderr
     issues = json.loads(done.stdout)
-    assert {i["file"] for i in issues} == {Path(f).name for f in files}
+    # every crasher is reported; the good file is too, unless its answer was there when the
+    # time was up (it counts as answered then, and has nothing to report)
+    reported = {i["file"] for i in issues}
+    assert reported - {good.name} == {Path(f).name for f in crashers.values()}
+    assert all("took longer than" in i["message"] for i in issues if i["file"] == good.name)
     # a file whose answer is already there when the time is up counts as answered
     assert sum("took longer than" in i["message"] for i in issues) >= len(files) // 2
     assert all(i["rule"] and i["message"] for i in issues)

@@ -35,13 +35,109 @@ def communes(version: str, district: str) -> list[tuple[str, str]]:
     return list(rv.load_versions()[version].registry.communes_by_district[district])
 
 
-def test_load_versions_time_printed():
-    rv.load_versions.cache_clear()
-    rv._meta.cache_clear()
-    rv._schedule.cache_clear()
+def _fresh_versions() -> None:
+    for cached in (rv.load_versions, rv._meta, rv._schedule, rv._units):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def fresh_versions():
+    """Read the versions afresh in the test, and again afresh after it."""
+    _fresh_versions()
+    yield
+    _fresh_versions()
+
+
+def test_a_version_is_read_from_the_data_file_once_and_only_when_first_asked_for(
+    fresh_versions, monkeypatch
+):
+    parsed: list[str] = []
+    parse = rv._Versions._parse
+
+    def counting(self, spec):
+        parsed.append(spec["version"])
+        return parse(self, spec)
+
+    monkeypatch.setattr(rv._Versions, "_parse", counting)
     t = time.perf_counter()
-    rv.load_versions()
-    print(f"\nload_versions: {(time.perf_counter() - t) * 1000:.0f} ms")
+    versions = rv.load_versions()
+    assert list(versions) == list(SPEC_COUNTS) and parsed == []
+    latest = versions["2025-01"]
+    print(f"\nload_versions and one version: {(time.perf_counter() - t) * 1000:.0f} ms")
+    assert versions["2025-01"] is latest and len(latest.registry.commune_rows) == 10_051
+    assert parsed == ["2025-01"]
+    assert [v.version for v in versions.values()] == list(SPEC_COUNTS)
+    assert sorted(parsed) == sorted(SPEC_COUNTS)
+
+
+def _data_file(folder, rows: list[list[str]], counts: dict[str, tuple[int, int, int]]) -> None:
+    """Write a registry data file and its versions.json into folder."""
+    import csv
+    import gzip
+    import hashlib
+    import io
+    import json
+
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([list(rv.COLUMNS), *rows])
+    raw = gzip.compress(text.getvalue().encode("utf-8"))
+    (folder / "units.csv.gz").write_bytes(raw)
+    meta = {
+        "built": "2026-12-01",
+        "file": "units.csv.gz",
+        "file_sha256": hashlib.sha256(raw).hexdigest(),
+        "versions": [
+            {
+                "version": v,
+                "in_force_from": f"{v}-01",
+                "release": "test",
+                "provinces": p,
+                "districts": d,
+                "communes": c,
+            }
+            for v, (p, d, c) in counts.items()
+        ],
+    }
+    (folder / "versions.json").write_text(json.dumps(meta), "utf-8")
+
+
+def test_a_data_file_with_one_version_in_two_places_is_refused_when_read(
+    fresh_versions, monkeypatch, tmp_path
+):
+    a = ["2020-02", "01", "Thành phố Hà Nội", "001", "Quận Ba Đình"]
+    b = ["2021-02", "01", "Thành phố Hà Nội", "001", "Quận Ba Đình"]
+    rows = [a + ["00001", "Phường Phúc Xá"], b + ["00001", "Phường Phúc Xá"]]
+    rows.append(a + ["00004", "Phường Trúc Bạch"])  # 2020-02 again, after 2021-02
+    _data_file(tmp_path, rows, {"2020-02": (1, 1, 2), "2021-02": (1, 1, 1)})
+    monkeypatch.setattr(rv, "_folder", lambda: tmp_path)
+    versions = rv.load_versions()
+    with pytest.raises(ValueError, match="2021-02 is not one block"):
+        versions["2021-02"]
+    with pytest.raises(ValueError, match="registry version 2020-02: the data file disagrees"):
+        versions["2020-02"]
+
+
+def test_a_version_missing_from_the_data_file_is_refused_when_read(
+    fresh_versions, monkeypatch, tmp_path
+):
+    a = ["2020-02", "01", "Thành phố Hà Nội", "001", "Quận Ba Đình", "00001", "Phường Phúc Xá"]
+    _data_file(tmp_path, [a], {"2020-02": (1, 1, 1), "2021-02": (1, 1, 1)})
+    monkeypatch.setattr(rv, "_folder", lambda: tmp_path)
+    versions = rv.load_versions()
+    assert len(versions["2020-02"].registry.commune_rows) == 1
+    with pytest.raises(ValueError, match="registry version 2021-02: the data file disagrees"):
+        versions["2021-02"]
+
+
+def test_a_data_file_that_does_not_match_its_checksum_is_refused(
+    fresh_versions, monkeypatch, tmp_path
+):
+    a = ["2020-02", "01", "Thành phố Hà Nội", "001", "Quận Ba Đình", "00001", "Phường Phúc Xá"]
+    _data_file(tmp_path, [a], {"2020-02": (1, 1, 1)})
+    (tmp_path / "units.csv.gz").write_bytes(b"\x1f\x8b damaged")
+    monkeypatch.setattr(rv, "_folder", lambda: tmp_path)
+    with pytest.raises(ValueError, match="does not match versions.json"):
+        rv.load_versions()["2020-02"]
 
 
 def test_counts_per_version_match_the_spec_and_the_provenance():

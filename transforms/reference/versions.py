@@ -14,8 +14,9 @@ import gzip
 import hashlib
 import io
 import json
+import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -150,51 +151,87 @@ def _schedule() -> tuple[tuple[str, date], ...]:
 
 @cache
 def load_versions() -> Mapping[str, RegistryVersion]:
-    """Return version -> RegistryVersion, oldest first, read once per process."""
+    """Return version -> RegistryVersion, oldest first, each read once per process."""
+    return _Versions()
+
+
+class _Versions(Mapping[str, RegistryVersion]):
+    """The versions, each parsed from the data file when first asked for: a file of one year
+    is checked against one or two of them, and `ntm validate` answers sooner for it."""
+
+    def __init__(self) -> None:
+        self._specs = {v["version"]: v for v in _meta()["versions"]}
+        self._parsed: dict[str, RegistryVersion] = {}
+        self._lock = threading.Lock()  # the flows ask from more than one thread
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __getitem__(self, name: str) -> RegistryVersion:
+        found = self._parsed.get(name)
+        if found is None:
+            spec = self._specs[name]
+            with self._lock:
+                found = self._parsed.get(name) or self._parse(spec)
+                self._parsed[name] = found
+        return found
+
+    def _parse(self, spec: Mapping[str, Any]) -> RegistryVersion:
+        name = spec["version"]
+        text, blocks = _units()
+        start, end = blocks.get(name, (0, 0))
+        provinces: dict[str, str] = {}
+        districts: dict[str, tuple[str, str]] = {}
+        communes: list[tuple[str, str, str, str]] = []
+        for version, pc, pn, dc, dn, cc, cn in csv.reader(io.StringIO(text[start:end])):
+            if version != name:
+                raise ValueError(f"rulesets/registry/{_meta()['file']}: {name} is not one block")
+            provinces[pc] = pn
+            if dc:
+                districts[dc] = (dn, pc)
+                if cc:
+                    communes.append((cc, cn, dc, pc))
+        counts = (len(provinces), len(districts), len(communes))
+        if counts != (spec["provinces"], spec["districts"], spec["communes"]):
+            raise ValueError(f"registry version {name}: the data file disagrees with versions.json")
+        schedule = dict(_schedule())
+        later = [d for d in schedule.values() if d > schedule[name]]
+        return RegistryVersion(
+            version=name,
+            in_force_from=schedule[name],
+            in_force_until=min(later) if later else None,
+            release=spec["release"],
+            provenance=MappingProxyType({**spec, "built": _meta()["built"]}),
+            registry=Registry(
+                tuple(provinces.items()),
+                tuple((code, dn, pc) for code, (dn, pc) in districts.items()),
+                tuple(communes),
+            ),
+        )
+
+
+@cache
+def _units() -> tuple[str, dict[str, tuple[int, int]]]:
+    """Return the data file's text (checked against versions.json) and, for each version,
+    where its rows are (the file holds each version's rows together)."""
     meta = _meta()
     raw = _folder().joinpath(meta["file"]).read_bytes()
     if hashlib.sha256(raw).hexdigest() != meta["file_sha256"]:
         raise ValueError(f"rulesets/registry/{meta['file']} does not match versions.json")
-    reader = csv.reader(io.StringIO(gzip.decompress(raw).decode("utf-8")))
-    if tuple(next(reader)) != COLUMNS:
+    text = gzip.decompress(raw).decode("utf-8")
+    header, _, _ = text.partition("\n")
+    if tuple(next(csv.reader([header]))) != COLUMNS:
         raise ValueError(f"rulesets/registry/{meta['file']}: unexpected columns")
-
-    tiers: dict[str, tuple[dict[str, str], dict[str, tuple[str, str]], list[Any]]] = {}
-    current = ""
-    provinces: dict[str, str] = {}
-    districts: dict[str, tuple[str, str]] = {}
-    communes: list[tuple[str, str, str, str]] = []
-    for version, pc, pn, dc, dn, cc, cn in reader:
-        if version != current:
-            provinces, districts, communes = tiers.setdefault(version, ({}, {}, []))
-            current = version
-        provinces[pc] = pn
-        if dc:
-            districts[dc] = (dn, pc)
-            if cc:
-                communes.append((cc, cn, dc, pc))
-
-    schedule = _schedule()
-    out: dict[str, RegistryVersion] = {}
-    for i, v in enumerate(meta["versions"]):
-        name = v["version"]
-        p, d, c = tiers.get(name, ({}, {}, []))
-        if (len(p), len(d), len(c)) != (v["provinces"], v["districts"], v["communes"]):
-            raise ValueError(f"registry version {name}: the data file disagrees with versions.json")
-        registry = Registry(
-            tuple(p.items()),
-            tuple((code, dn, pc) for code, (dn, pc) in d.items()),
-            tuple(c),
-        )
-        out[name] = RegistryVersion(
-            version=name,
-            in_force_from=schedule[i][1],
-            in_force_until=schedule[i + 1][1] if i + 1 < len(schedule) else None,
-            release=v["release"],
-            provenance=MappingProxyType({**v, "built": meta["built"]}),
-            registry=registry,
-        )
-    return MappingProxyType(out)
+    starts = sorted(
+        (found + 1, v["version"])
+        for v in meta["versions"]
+        if (found := text.find(f"\n{v['version']},")) >= 0
+    )
+    ends = [s for s, _ in starts[1:]] + [len(text)]
+    return text, {name: (s, e) for (s, name), e in zip(starts, ends, strict=True)}
 
 
 def year_version(year: int) -> str:

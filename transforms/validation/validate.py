@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,8 +192,10 @@ def read_files(
     workers: int,
     limits: workers_.Limits | None = None,
     stats: workers_.Stats | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[ReadFile]:
-    """Return the read result of every (path, name), in order.
+    """Return the read result of every (path, name), in order; `meanwhile` runs in this
+    process while the workers read.
 
     Every file is read in a worker process with a memory and a time limit
     (workers.py): whatever one file does to its reader (an exception, a native
@@ -211,7 +213,7 @@ def read_files(
         limits=limits or READ_LIMITS,
         stats=stats if stats is not None else workers_.Stats(),
     )
-    return pool.map(list(items))
+    return pool.map(list(items), meanwhile)
 
 
 def prepare_readers(files: int, threads: bool | None = None) -> None:
@@ -297,7 +299,12 @@ def validate_batch(
     """
     names = list(names) if names is not None else [p.name for p in paths]
     items = list(zip(paths, names, strict=True))
-    return check_read(read_files(items, workers or os.cpu_count() or 1))
+    # the checks' schemas (pandera, a sixth of a second) are imported while the files are read
+    return check_read(read_files(items, workers or os.cpu_count() or 1, meanwhile=_schemas))
+
+
+def _schemas() -> None:
+    from schemas import communes, models  # noqa: F401
 
 
 def check_read(read: Sequence[ReadFile]) -> Validated:
@@ -407,7 +414,9 @@ def _parse_info(raw: RawWorkbook, issues: list[Issue]) -> SubmissionInfo | None:
             value, rule = cells.parse_code(entry.value, 2)
             if rule:
                 problem("info_invalid", col.key, "a 2-digit province code such as 26")
-            elif not any(value in versions[v].registry.province_names for v in every):
+            # latest first: the provinces are the same in every version, and a version is
+            # parsed only when first asked for
+            elif not any(value in versions[v].registry.province_names for v in reversed(every)):
                 problem("province_unknown", col.key, version=", ".join(every))
             else:
                 values[col.key] = value

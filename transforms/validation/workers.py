@@ -299,8 +299,12 @@ class Pool(Generic[T, R]):
     limits: Limits = field(default_factory=Limits)
     stats: Stats = field(default_factory=Stats)
 
-    def map(self, items: Sequence[T]) -> list[R]:
-        """Return fn(item) for every item, in order; never raises for an item's sake."""
+    def map(self, items: Sequence[T], meanwhile: Callable[[], object] | None = None) -> list[R]:
+        """Return fn(item) for every item, in order; never raises for an item's sake.
+
+        `meanwhile` is called once the workers have their first files, so that the caller's
+        own preparation (imports) overlaps the reading instead of preceding it.
+        """
         items = list(items)
         if not items:
             return []
@@ -358,6 +362,9 @@ class Pool(Generic[T, R]):
                             worker.since = time.monotonic()
                         worker.queue.extend(batch)
                         worker.batches += 1
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
                 busy = [w for w in pool if w.queue]
                 if not busy:
                     continue
