@@ -459,8 +459,9 @@ def test_validate_json_is_complete_and_exits_2_when_readers_run_out_of_time(cras
     reported = {i["file"] for i in issues}
     assert reported - {good.name} == {Path(f).name for f in crashers.values()}
     assert all("took longer than" in i["message"] for i in issues if i["file"] == good.name)
-    # a file whose answer is already there when the time is up counts as answered
-    assert sum("took longer than" in i["message"] for i in issues) >= len(files) // 2
+    # a file whose answer is already there when the time is up counts as answered (the
+    # first files are read while the command imports its schemas): the others ran out
+    assert sum("took longer than" in i["message"] for i in issues) >= 1
     assert all(i["rule"] and i["message"] for i in issues)
 
 
@@ -533,3 +534,22 @@ def test_the_readers_forkserver_loads_the_reader_and_registry_but_neither_pander
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["['python_calamine']"]
+
+
+def _collector_state(_: object) -> tuple[tuple[int, int, int], int]:
+    """What a reader worker's garbage collector is set to (module level: workers import it)."""
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_readers_collect_garbage_less_often_and_never_walk_what_the_forkserver_loaded(
+    monkeypatch,
+):
+    from transforms.collector import THRESHOLDS
+
+    monkeypatch.setenv("NTM_READ_START_METHOD", "forkserver")
+    pool = workers.Pool(fn=_collector_state, on_failure=lambda item, failure: failure, workers=1)
+    [(thresholds, frozen)] = pool.map([None])
+    assert thresholds == THRESHOLDS
+    assert frozen > 50_000  # the libraries and the registry versions the readers share

@@ -29,6 +29,7 @@ YEARS = {
     2025: ("2025-01", ("2023-05", "2025-01")),
 }
 HAU_LOC = "400"
+RELEASES = ("0.2.2", "0.4.3", "0.5.0", "0.6.0")
 
 
 def communes(version: str, district: str) -> list[tuple[str, str]]:
@@ -36,7 +37,7 @@ def communes(version: str, district: str) -> list[tuple[str, str]]:
 
 
 def _fresh_versions() -> None:
-    for cached in (rv.load_versions, rv._meta, rv._schedule, rv._units):
+    for cached in (rv.load_versions, rv._meta, rv._schedule, rv._units, rv._units_of):
         cached.cache_clear()
 
 
@@ -52,21 +53,25 @@ def test_a_version_is_read_from_the_data_file_once_and_only_when_first_asked_for
     fresh_versions, monkeypatch
 ):
     parsed: list[str] = []
-    parse = rv._Versions._parse
+    read = rv._read_units
 
-    def counting(self, spec):
-        parsed.append(spec["version"])
-        return parse(self, spec)
+    def counting(name):
+        parsed.append(name)
+        return read(name)
 
-    monkeypatch.setattr(rv._Versions, "_parse", counting)
+    monkeypatch.setattr(rv, "_read_units", counting)
     t = time.perf_counter()
     versions = rv.load_versions()
-    assert list(versions) == list(SPEC_COUNTS) and parsed == []
-    latest = versions["2025-01"]
+    # the dates and provenance come from versions.json alone
+    assert [v.release for v in versions.values()] == [f"vietnam-provinces=={r}" for r in RELEASES]
+    assert parsed == []
+    latest = versions["2025-01"].registry
     print(f"\nload_versions and one version: {(time.perf_counter() - t) * 1000:.0f} ms")
-    assert versions["2025-01"] is latest and len(latest.registry.commune_rows) == 10_051
+    assert versions["2025-01"].registry is latest and len(latest.commune_rows) == 10_051
     assert parsed == ["2025-01"]
-    assert [v.version for v in versions.values()] == list(SPEC_COUNTS)
+    assert [len(v.registry.commune_rows) for v in versions.values()] == [
+        c for _, _, _, c in SPEC_COUNTS.values()
+    ]
     assert sorted(parsed) == sorted(SPEC_COUNTS)
 
 
@@ -112,9 +117,9 @@ def test_a_data_file_with_one_version_in_two_places_is_refused_when_read(
     monkeypatch.setattr(rv, "_folder", lambda: tmp_path)
     versions = rv.load_versions()
     with pytest.raises(ValueError, match="2021-02 is not one block"):
-        versions["2021-02"]
+        _ = versions["2021-02"].registry
     with pytest.raises(ValueError, match="registry version 2020-02: the data file disagrees"):
-        versions["2020-02"]
+        _ = versions["2020-02"].registry
 
 
 def test_a_version_missing_from_the_data_file_is_refused_when_read(
@@ -126,7 +131,7 @@ def test_a_version_missing_from_the_data_file_is_refused_when_read(
     versions = rv.load_versions()
     assert len(versions["2020-02"].registry.commune_rows) == 1
     with pytest.raises(ValueError, match="registry version 2021-02: the data file disagrees"):
-        versions["2021-02"]
+        _ = versions["2021-02"].registry
 
 
 def test_a_data_file_that_does_not_match_its_checksum_is_refused(
@@ -137,7 +142,7 @@ def test_a_data_file_that_does_not_match_its_checksum_is_refused(
     (tmp_path / "units.csv.gz").write_bytes(b"\x1f\x8b damaged")
     monkeypatch.setattr(rv, "_folder", lambda: tmp_path)
     with pytest.raises(ValueError, match="does not match versions.json"):
-        rv.load_versions()["2020-02"]
+        _ = rv.load_versions()["2020-02"].registry
 
 
 def test_counts_per_version_match_the_spec_and_the_provenance():

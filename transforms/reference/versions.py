@@ -16,10 +16,10 @@ import io
 import json
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -122,7 +122,13 @@ class RegistryVersion:
     in_force_until: date | None  # the next version's date; None for the latest
     release: str
     provenance: Mapping[str, Any]
-    registry: Registry
+
+    @cached_property
+    def registry(self) -> Registry:
+        """Return the version's units, read from the data file when first asked for: a file
+        of one year is checked against one or two versions, and `ntm validate` answers
+        sooner for not reading the others."""
+        return _read_units(self.version)
 
 
 def _folder() -> Any:
@@ -151,66 +157,57 @@ def _schedule() -> tuple[tuple[str, date], ...]:
 
 @cache
 def load_versions() -> Mapping[str, RegistryVersion]:
-    """Return version -> RegistryVersion, oldest first, each read once per process."""
-    return _Versions()
-
-
-class _Versions(Mapping[str, RegistryVersion]):
-    """The versions, each parsed from the data file when first asked for: a file of one year
-    is checked against one or two of them, and `ntm validate` answers sooner for it."""
-
-    def __init__(self) -> None:
-        self._specs = {v["version"]: v for v in _meta()["versions"]}
-        self._parsed: dict[str, RegistryVersion] = {}
-        self._lock = threading.Lock()  # the flows ask from more than one thread
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._specs)
-
-    def __len__(self) -> int:
-        return len(self._specs)
-
-    def __getitem__(self, name: str) -> RegistryVersion:
-        found = self._parsed.get(name)
-        if found is None:
-            spec = self._specs[name]
-            with self._lock:
-                found = self._parsed.get(name) or self._parse(spec)
-                self._parsed[name] = found
-        return found
-
-    def _parse(self, spec: Mapping[str, Any]) -> RegistryVersion:
-        name = spec["version"]
-        text, blocks = _units()
-        start, end = blocks.get(name, (0, 0))
-        provinces: dict[str, str] = {}
-        districts: dict[str, tuple[str, str]] = {}
-        communes: list[tuple[str, str, str, str]] = []
-        for version, pc, pn, dc, dn, cc, cn in csv.reader(io.StringIO(text[start:end])):
-            if version != name:
-                raise ValueError(f"rulesets/registry/{_meta()['file']}: {name} is not one block")
-            provinces[pc] = pn
-            if dc:
-                districts[dc] = (dn, pc)
-                if cc:
-                    communes.append((cc, cn, dc, pc))
-        counts = (len(provinces), len(districts), len(communes))
-        if counts != (spec["provinces"], spec["districts"], spec["communes"]):
-            raise ValueError(f"registry version {name}: the data file disagrees with versions.json")
-        schedule = dict(_schedule())
-        later = [d for d in schedule.values() if d > schedule[name]]
-        return RegistryVersion(
-            version=name,
-            in_force_from=schedule[name],
-            in_force_until=min(later) if later else None,
-            release=spec["release"],
-            provenance=MappingProxyType({**spec, "built": _meta()["built"]}),
-            registry=Registry(
-                tuple(provinces.items()),
-                tuple((code, dn, pc) for code, (dn, pc) in districts.items()),
-                tuple(communes),
-            ),
+    """Return version -> RegistryVersion, oldest first (each one's units read when first used)."""
+    meta = _meta()
+    schedule = _schedule()
+    out: dict[str, RegistryVersion] = {}
+    for i, v in enumerate(meta["versions"]):
+        out[v["version"]] = RegistryVersion(
+            version=v["version"],
+            in_force_from=schedule[i][1],
+            in_force_until=schedule[i + 1][1] if i + 1 < len(schedule) else None,
+            release=v["release"],
+            provenance=MappingProxyType({**v, "built": meta["built"]}),
         )
+    return MappingProxyType(out)
+
+
+_READING = threading.Lock()  # the flows ask from more than one thread: each version read once
+
+
+def _read_units(name: str) -> Registry:
+    """Return one version's units from the data file, checked against versions.json."""
+    with _READING:
+        return _units_of(name)
+
+
+@cache
+def _units_of(name: str) -> Registry:
+    spec = next(v for v in _meta()["versions"] if v["version"] == name)
+    text, blocks = _units()
+    start, end = blocks.get(name, (0, 0))
+    provinces: dict[str, str] = {}
+    districts: dict[str, tuple[str, str]] = {}
+    communes: list[tuple[str, str, str, str]] = []
+    for version, pc, pn, dc, dn, cc, cn in csv.reader(io.StringIO(text[start:end])):
+        if version != name:
+            raise ValueError(f"rulesets/registry/{_meta()['file']}: {name} is not one block")
+        provinces[pc] = pn
+        if dc:
+            districts[dc] = (dn, pc)
+            if cc:
+                communes.append((cc, cn, dc, pc))
+    if (len(provinces), len(districts), len(communes)) != (
+        spec["provinces"],
+        spec["districts"],
+        spec["communes"],
+    ):
+        raise ValueError(f"registry version {name}: the data file disagrees with versions.json")
+    return Registry(
+        tuple(provinces.items()),
+        tuple((code, dn, pc) for code, (dn, pc) in districts.items()),
+        tuple(communes),
+    )
 
 
 @cache

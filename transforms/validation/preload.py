@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from transforms.collector import collect_less_often
 from transforms.validation.extras import skip_pandera_extras
 
 skip_pandera_extras()  # this process and its workers only read files
+collect_less_often()  # its imports start faster too
 
 from transforms.reference import versions as rv  # noqa: E402
 from transforms.reference.ruleset import last_covered_year  # noqa: E402
@@ -21,3 +23,5 @@ for _version in rv.load_versions().values():
     ):
         getattr(_version.registry, _lookup)
 last_covered_year()
+# everything above lives as long as the forkserver and its workers
+collect_less_often(freeze=True)
