@@ -76,16 +76,13 @@ def test_a_version_is_read_from_the_data_file_once_and_only_when_first_asked_for
 
 
 def _data_file(folder, rows: list[list[str]], counts: dict[str, tuple[int, int, int]]) -> None:
-    """Write a registry data file and its versions.json into folder."""
-    import csv
-    import gzip
+    """Write a registry data file and its versions.json into folder, as make registry does."""
     import hashlib
-    import io
     import json
 
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows([list(rv.COLUMNS), *rows])
-    raw = gzip.compress(text.getvalue().encode("utf-8"))
+    from scripts.build_registry import gzip_csv
+
+    raw = gzip_csv([tuple(row) for row in rows])
     (folder / "units.csv.gz").write_bytes(raw)
     meta = {
         "built": "2026-12-01",
