@@ -22,6 +22,7 @@ for _version in rv.load_versions().values():
         "communes_by_district",
     ):
         getattr(_version.registry, _lookup)
+rv.prepare_name_matching()
 last_covered_year()
 # everything above lives as long as the forkserver and its workers
 collect_less_often(freeze=True)
