@@ -299,36 +299,12 @@ def validate_batch(
     """
     names = list(names) if names is not None else [p.name for p in paths]
     items = list(zip(paths, names, strict=True))
-    # the checks get ready while the files are read
-    ready = _schemas if len(items) <= WARM_UP_FROM_FILES else ready_to_check
-    return check_read(read_files(items, workers or os.cpu_count() or 1, meanwhile=ready))
+    # the checks' schemas (pandera, a sixth of a second) are imported while the files are read
+    return check_read(read_files(items, workers or os.cpu_count() or 1, meanwhile=_schemas))
 
 
 def _schemas() -> None:
     from schemas import communes, models  # noqa: F401
-
-
-# From this many files on, the batch check is readied in full while they are read;
-# below, only its schemas are imported (`ntm validate` of one file waits for nothing else).
-WARM_UP_FROM_FILES = 32
-
-
-def ready_to_check() -> None:
-    """Pay now, once per process, what the first batch check pays on first use: the schemas
-    (pandera, a sixth of a second), pandera's own first validation (its backends and their
-    imports, 0.08 s), the registry's look-ups and the names' matching forms (0.1 s)."""
-    from schemas import communes as communes_schema
-    from schemas import models as models_schema
-    from schemas.common import failures
-
-    for spec, schema, anchors in (
-        (c.COMMUNES, communes_schema.CommuneRows, communes_schema.ANCHORS),
-        (c.MODELS, models_schema.ModelRows, models_schema.ANCHORS),
-    ):
-        failures(schema, typed_frame(spec, [], CONTEXT_DTYPES), anchors)
-    for name in (*rv.load_versions(), rv.ANY_VERSION):
-        rv.commune_districts(name)
-    rv.prepare_name_matching()
 
 
 def check_read(read: Sequence[ReadFile]) -> Validated:
