@@ -4,13 +4,17 @@ district's communes of its submission's version, districts that existed then, C5
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
+from tests import predecessors_oracle as oracle
 from tests.warehouse_fixtures import Inputs, commune, communes_of, rows, warehouse
 from transforms.reference import successions as succ
+from transforms.reference.versions import load_versions
 from transforms.warehouse import connection
 from transforms.warehouse.connection import connect, reference_fingerprint
 
@@ -334,12 +338,24 @@ def test_every_relation_and_column_of_warehouse_md_exists():
     assert rows(con, "select count(*) as n from ref.communes") == [{"n": 10051}]
 
 
-def test_successions_compose_along_the_chain_of_versions():
+def predecessors_loaded(monkeypatch, lines: tuple[succ.Succession, ...]) -> pd.DataFrame:
+    """Return ref.commune_predecessors of a new warehouse loaded with these lines."""
+    monkeypatch.setattr(connection, "load_successions", lambda: lines)
+    con = connect(":memory:")
+    frame = con.execute(
+        "select registry_version, commune_code, previous_version, previous_code, whole"
+        " from ref.commune_predecessors"
+    ).df()
+    con.close()
+    return frame
+
+
+def test_successions_compose_along_the_chain_of_versions(monkeypatch):
     lines = (
         succ.Succession("2023-05", TUY_LOC, "2025-01", PHONG_LOC, True),
         succ.Succession("2023-05", PHONG_LOC, "2025-01", PHONG_LOC, False),
     )
-    frame = succ.predecessors(lines)
+    frame = predecessors_loaded(monkeypatch, lines)
     mine = frame[(frame.registry_version == "2025-01") & (frame.commune_code == PHONG_LOC)]
     by_version = {
         v: sorted(zip(g.previous_code, g.whole, strict=True))
@@ -350,13 +366,55 @@ def test_successions_compose_along_the_chain_of_versions():
     assert by_version["2020-02"] == by_version["2021-02"]
     assert by_version["2025-01"] == [(PHONG_LOC, True)]
     # without a line, a commune renamed under its code has no known predecessor
-    bare = succ.predecessors(())
+    bare = predecessors_loaded(monkeypatch, ())
     row = bare[
         (bare.registry_version == "2025-01")
         & (bare.commune_code == PHONG_LOC)
         & (bare.previous_version == "2023-05")
     ]
     assert row.previous_code.isna().all() and len(row) == 1
+
+
+def random_lines(seed: int, count: int) -> tuple[succ.Succession, ...]:
+    """Return succession lines between consecutive versions as a province could write them:
+    a commune went whole to one, or in parts to two; several may lead into one commune."""
+    rng = random.Random(seed)
+    versions = load_versions()
+    order = list(versions)
+    lines, seen = [], set()
+    while len(lines) < count:
+        i = rng.randrange(1, len(order))
+        older, newer = order[i - 1], order[i]
+        source = rng.choice(list(versions[older].registry.commune_by_code))
+        if (older, source) in seen:
+            continue
+        seen.add((older, source))
+        communes = list(versions[newer].registry.commune_by_code)
+        if rng.random() < 0.3:  # split in two parts
+            for target in rng.sample(communes, 2):
+                lines.append(succ.Succession(older, source, newer, target, False))
+        else:
+            target = rng.choice(communes)
+            lines.append(succ.Succession(older, source, newer, target, rng.random() < 0.7))
+    return tuple(lines)
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.astype(object).where(frame.notna(), None)
+    out["whole"] = out["whole"].astype(bool)
+    key = list(oracle.COLUMNS)
+    return out[key].sort_values(key, key=lambda c: c.astype(str)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("lines", [(), random_lines(1, 300), random_lines(2, 1500)])
+def test_the_predecessors_derived_in_sql_are_those_of_the_rule_written_in_python(
+    monkeypatch, lines
+):
+    # every commune of every version, against every version: 168,000 rows and more
+    derived = _sorted(predecessors_loaded(monkeypatch, lines))
+    expected = _sorted(oracle.predecessors(lines))
+    assert len(derived) >= 168_076
+    pd.testing.assert_frame_equal(derived, expected)
 
 
 def test_after_a_bad_successions_file_the_lines_loaded_before_stay_in_force(monkeypatch, tmp_path):

@@ -27,6 +27,11 @@ def _read(path: str) -> str:
     return node.read_text(encoding="utf-8")
 
 
+def sql_file(path: str) -> str:
+    """Return the text of a file under sql/ (such as reference/commune_predecessors.sql)."""
+    return _read(path)
+
+
 def migrations() -> list[tuple[str, str]]:
     """Return (name, sql) of every migration, in the order of their numbered names."""
     folder = _SQL.joinpath(_MIGRATIONS)
