@@ -367,6 +367,7 @@ LIBRARY_METHODS = {"filter", "format", "join", "get", "read", "replace", "sql", 
 # Interpolations that are constants by construction but not provably so from the
 # syntax alone: (file, function, expression) -> why it is not user input.
 RUNNER = "transforms/warehouse/runner.py"
+CONNECTION = "transforms/warehouse/connection.py"
 ALLOWED = {
     (RUNNER, "build_models", "model.relation"): "from our own sql/models.txt",
     (RUNNER, "build_models", "_read(model.path)"): "our own sql/ file",
@@ -374,6 +375,7 @@ ALLOWED = {
     (RUNNER, "create_view", "model.relation"): "from our own sql/models.txt",
     (RUNNER, "create_view", "sql or _read(model.path)"): "our own sql/ file",
     (RUNNER, "settle_in_force", "_read('ops/settle_in_force.sql')"): "our own sql/ file",
+    (CONNECTION, "derive_predecessors", "query"): "our own sql/ file (PREDECESSORS_SQL)",
 }
 
 
