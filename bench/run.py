@@ -105,16 +105,23 @@ def child(op: str, home: Path) -> None:
     os.environ["NTM_SETTLE_SECONDS"] = "0"
     if op != "baseline":  # the process as `ntm` sets it up (the naive baseline keeps Python's)
         from transforms.collector import collect_less_often
+        from transforms.validation.extras import set_up_pipeline_process
 
         collect_less_often()
+        set_up_pipeline_process()
     if op == "baseline":
         from bench.baseline import run_baseline
 
         run: Callable[[], object] = lambda: run_baseline(home / "inbox", home / "baseline.duckdb")  # noqa: E731
     elif op == "plain":
-        # the same sequence as the flow, its steps called as plain functions
+        # the same sequence as the flow, its steps called as plain functions, the readers
+        # started beforehand as for the flow (and `ntm run`)
+        from ntm.cli import start_readers
         from ntm.settings import Settings
         from transforms import pipeline
+
+        start_readers(Settings.from_env(str(home)))
+        import flows.nightly  # noqa: F401  (the flow's process exactly: only the call differs)
 
         def run() -> object:
             summary = pipeline.nightly(

@@ -495,6 +495,9 @@ def main() -> None:
         if not os.environ.get(SUPERVISED):
             sys.exit(supervise(sys.argv[1:]))
     if command != ["validate"]:
+        from transforms.validation.extras import set_up_pipeline_process
+
+        set_up_pipeline_process()
         app()
         return
     # `ntm validate` should answer in well under a second; importing dask and

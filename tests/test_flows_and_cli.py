@@ -189,6 +189,28 @@ def test_backfill_flow_rereads_the_archive_and_rebuilds(prefect_server, tmp_path
     assert status == [("accepted",)]
 
 
+def test_a_pipeline_process_checks_rows_without_pandera_extras_but_dask(tmp_path):
+    import subprocess
+    import sys
+
+    path = Book().write(tmp_path / "ok.xlsx")
+    script = (
+        "import sys\n"
+        "from transforms.validation.extras import set_up_pipeline_process\n"
+        "set_up_pipeline_process()\n"
+        "from transforms.validation.validate import validate_batch\n"
+        f"result = validate_batch([__import__('pathlib').Path({str(path)!r})]).results[0]\n"
+        "import dask\n"
+        "print(result.accepted, sys.modules.get('hypothesis') is None, dask.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    # the batch was checked (pandera ran), hypothesis never loaded, the Dask runner's dask did
+    assert done.stdout.split() == ["True", "True", "dask"]
+
+
 def test_the_installed_ntm_command_validates_with_pandera_extras_kept_out(tmp_path):
     import subprocess
     import sys
