@@ -24,6 +24,24 @@ units as (
     inner join versions on keys.registry_version = versions.registry_version
 ),
 
+-- for each commune of a version and each other version: the commune of the same code and
+-- the same name there (previous_code null when there is none)
+same_named as (
+    select
+        units.position as start_position,
+        units.commune_code,
+        other_versions.position,
+        case when other.name_key = units.name_key then units.commune_code end
+            as previous_code,
+        coalesce(other.name_key = units.name_key, false) as whole
+    from units
+    inner join versions as other_versions on units.position != other_versions.position
+    left join units as other
+        on
+            other_versions.position = other.position
+            and units.commune_code = other.commune_code
+),
+
 -- a commune's predecessors in the version just before its own: the lines leading into it
 lines_into as (
     select
@@ -51,21 +69,16 @@ steps as (
     from lines_into
     union all
     select
-        units.position,
-        units.commune_code,
-        case when older.name_key = units.name_key then units.commune_code end
-            as previous_code,
-        coalesce(older.name_key = units.name_key, false) as whole
-    from units
-    left join units as older
-        on
-            units.position - 1 = older.position
-            and units.commune_code = older.commune_code
+        same_named.start_position as position,
+        same_named.commune_code,
+        same_named.previous_code,
+        same_named.whole
+    from same_named
     anti join lines_into
         on
-            units.position = lines_into.position
-            and units.commune_code = lines_into.commune_code
-    where units.position > 1
+            same_named.start_position = lines_into.position
+            and same_named.commune_code = lines_into.commune_code
+    where same_named.position = same_named.start_position - 1
 ),
 
 -- every path back from a commune, one version at a time; a path ends where no
@@ -130,20 +143,10 @@ unknown_back as (
     inner join versions on lost.position >= versions.position
 ),
 
+-- forward in time: the same code under the same name only
 forward as (
-    select
-        units.position as start_position,
-        units.commune_code,
-        later_versions.position,
-        case when later.name_key = units.name_key then units.commune_code end
-            as previous_code,
-        coalesce(later.name_key = units.name_key, false) as whole
-    from units
-    inner join versions as later_versions on units.position < later_versions.position
-    left join units as later
-        on
-            later_versions.position = later.position
-            and units.commune_code = later.commune_code
+    select * from same_named
+    where position > start_position
 ),
 
 found as (

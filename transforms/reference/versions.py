@@ -94,9 +94,9 @@ def prepare_name_matching() -> None:
     """Build now the matching forms of every commune and district name of every version.
 
     Each form costs microseconds, but a file names a few dozen units through two or three
-    candidate versions, and every process met them for the first time: for a national
-    year that was a tenth of the readers' time. Built where they are shared (the readers'
-    forkserver) or while other work runs (the batch check's process, during the reading).
+    candidate versions, and every reader process met them for the first time: for a
+    national year that was a tenth of the readers' time. Built once in the readers'
+    forkserver, whose workers share them.
     """
     for version in load_versions().values():
         registry = version.registry

@@ -54,12 +54,13 @@ REF_TABLES = (
     "ref.commune_successions",
 )
 # derived from the registry versions and the successions: fingerprinted by what they come from
-DERIVED_TABLES = (
+# the units of every version (units_by_version), and what SQL derives from them
+BY_VERSION_TABLES = (
     "ref.provinces_by_version",
     "ref.districts_by_version",
     "ref.communes_by_version",
-    "ref.commune_predecessors",
 )
+DERIVED_TABLES = (*BY_VERSION_TABLES, "ref.commune_predecessors")
 ALL_REF_TABLES = REF_TABLES + DERIVED_TABLES
 # how ref.commune_predecessors is derived: part of the reference fingerprint, so a change
 # to it reloads the reference data of every warehouse
@@ -99,12 +100,12 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
     fingerprint = _fingerprint(frames)
     if reference_fingerprint(con) == fingerprint:
         return False
-    frames.update(zip(DERIVED_TABLES, units_by_version(), strict=False))
+    frames.update(zip(BY_VERSION_TABLES, units_by_version(), strict=True))
     with transaction(con):
         for table in ALL_REF_TABLES:
             con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
-            if table in frames:
-                insert_frame(con, table, frames[table])
+        for table, frame in frames.items():
+            insert_frame(con, table, frame)
         derive_predecessors(con)
         con.execute("delete from ops.reference_state").fetchall()
         con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
@@ -155,8 +156,8 @@ def derive_predecessors(con: duckdb.DuckDBPyConnection) -> None:
 
     In SQL (sql/reference/commune_predecessors.sql): its 168,000 rows took 0.2 s of Python
     holding the GIL while the run archived its inbox beside it, which slowed both; DuckDB
-    derives them in a tenth of a second without it. Only the names' matching forms come
-    from Python (same_name), as a relation of the query.
+    derives them in a tenth of a second without it. Only the names' keys come from Python
+    (commune_name_keys, the form same_name compares), as a relation of the query.
     """
     keys = pd.DataFrame(
         [
