@@ -62,6 +62,8 @@ BY_VERSION_TABLES = (
 )
 DERIVED_TABLES = (*BY_VERSION_TABLES, "ref.commune_predecessors")
 ALL_REF_TABLES = REF_TABLES + DERIVED_TABLES
+# those loaded from frames; ref.commune_predecessors is derived from them in SQL
+FRAME_TABLES = REF_TABLES + BY_VERSION_TABLES
 # how ref.commune_predecessors is derived: part of the reference fingerprint, so a change
 # to it reloads the reference data of every warehouse
 PREDECESSORS_SQL = "reference/commune_predecessors.sql"
@@ -104,8 +106,8 @@ def refresh_reference(con: duckdb.DuckDBPyConnection) -> bool:
     with transaction(con):
         for table in ALL_REF_TABLES:
             con.execute(f"delete from {table}").fetchall()  # noqa: S608 (constant names)
-        for table, frame in frames.items():
-            insert_frame(con, table, frame)
+        for table in FRAME_TABLES:
+            insert_frame(con, table, frames[table])
         derive_predecessors(con)
         con.execute("delete from ops.reference_state").fetchall()
         con.execute("insert into ops.reference_state values (?, now())", [fingerprint]).fetchall()
