@@ -21,6 +21,7 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.utilities.annotations import quote
 
+import flows.flow_run_process  # noqa: F401  (first: a deployed run's process, before pandera)
 from flows.artifacts import publish_run_artifacts
 from ntm.settings import Settings
 from transforms import pipeline, progress

@@ -7,10 +7,12 @@ import os
 import shutil
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from ntm.cli import app
 from tests.workbooks import Book
+from transforms.collector import THRESHOLDS
 
 runner = CliRunner()
 
@@ -209,6 +211,38 @@ def test_a_pipeline_process_checks_rows_without_pandera_extras_but_dask(tmp_path
     assert done.returncode == 0, done.stderr
     # the batch was checked (pandera ran), hypothesis never loaded, the Dask runner's dask did
     assert done.stdout.split() == ["True", "True", "dask"]
+
+
+@pytest.mark.parametrize("started_by_a_worker", [True, False])
+def test_a_flow_run_a_worker_starts_gets_the_pipeline_process_and_others_keep_theirs(
+    tmp_path, started_by_a_worker
+):
+    import subprocess
+    import sys
+
+    from flows.flow_run_process import FLOW_RUN_ID_VARIABLE
+
+    # what `python -m prefect.engine` does first in a deployed run: import the flow module
+    script = (
+        "import gc, sys\n"
+        "import flows.nightly\n"
+        "import pandera.pandas\n"
+        "print(gc.get_threshold()[0], 'hypothesis' in sys.modules"
+        " and sys.modules['hypothesis'] is None)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != FLOW_RUN_ID_VARIABLE}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    if started_by_a_worker:
+        env[FLOW_RUN_ID_VARIABLE] = "0b7c3f0e-5c1d-4a59-9a3e-2f1f1d9b8a11"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    threshold, hypothesis_kept_out = done.stdout.split()
+    if started_by_a_worker:
+        assert (int(threshold), hypothesis_kept_out) == (THRESHOLDS[0], "True")
+    else:  # a test session or a notebook importing the flows keeps its own set-up
+        assert (int(threshold), hypothesis_kept_out) == (700, "False")
 
 
 def test_the_installed_ntm_command_validates_with_pandera_extras_kept_out(tmp_path):
