@@ -9,11 +9,12 @@ checking the batch and writing the warehouse stay here.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -172,4 +173,52 @@ def _read_on_dask(settings: Settings, paths: list[Path], names: list[str]) -> li
         # not quoted: Dask rebuilds Prefect's annotation wrappers wrongly on the way
         # (quote(x) arrives as quote((x,))); a batch is a short list, cheap to walk
         futures = [runner.submit(read_batch, {"items": batch}) for batch in batches]
-        return [read for future in futures for read in future.result()]
+        return gathered(batches, futures)
+
+
+class BatchFuture(Protocol):
+    """What `gathered` needs of a batch's future (a PrefectDaskFuture)."""
+
+    def result(
+        self, timeout: float | None = None, raise_on_failure: bool = True
+    ) -> list[ReadFile]: ...
+
+
+def gathered(batches: Sequence[list[ToRead]], futures: Sequence[BatchFuture]) -> list[ReadFile]:
+    """Return the read results of batches sent to Dask, in order; a batch whose task
+    failed or ran out of time is read again here, in readers with limits.
+
+    On a Dask worker a batch is read in the worker's own process: a file that crashes
+    its reader, or exhausts its memory, kills that worker, and Dask then fails the
+    batch (KilledWorker). Read here, each file has a process of its own (workers.py),
+    so that file alone is rejected and the rest of its batch is loaded. A batch gets
+    the time its files may take one by one (NTM_READ_SECONDS each) before it counts as
+    hung; a district file takes milliseconds.
+    """
+    out: list[ReadFile] = []
+    for batch, future in zip(batches, futures, strict=True):
+        try:
+            out.extend(future.result(timeout=validate.READ_LIMITS.seconds * len(batch)))
+        except Exception as exc:  # KilledWorker, TimeoutError, a failed task: read it here
+            wrapped = getattr(future, "wrapped_future", None)  # the Dask future under it
+            if wrapped is not None:
+                with contextlib.suppress(Exception):
+                    wrapped.cancel()
+            _warn(
+                "a batch of %d files read on Dask failed (%s): reading it here, each file "
+                "in a reader of its own",
+                len(batch),
+                type(exc).__name__,
+            )
+            items = [(item.path, item.name) for item in batch]
+            out.extend(validate.read_files(items, os.cpu_count() or 1))
+    return out
+
+
+def _warn(message: str, *args: object) -> None:
+    """Log a warning to the flow run's log (or Python's, outside a run)."""
+    try:
+        logger: Any = get_run_logger()
+    except Exception:  # no run context: a plain call (tests)
+        logger = logging.getLogger(__name__)
+    logger.warning(message, *args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -213,3 +214,83 @@ def test_nightly_on_a_local_dask_cluster_gives_the_marts_of_the_default_runner(
     )
     assert "read_batch" in _task_names(run_id)
     assert _outcome(dask) == _outcome(local) == expected
+
+
+class _Future:
+    """A batch's future as gathered sees it: a result, an error, or no answer in time."""
+
+    def __init__(self, result: object = None, error: Exception | None = None) -> None:
+        self._result, self._error, self.timeouts = result, error, []
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> object:
+        self.timeouts.append(timeout)
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+
+def test_a_batch_that_fails_or_hangs_on_dask_is_read_here_each_file_on_its_own(
+    tmp_path, monkeypatch
+):
+    from distributed import KilledWorker
+
+    from flows.nightly import gathered
+    from transforms.validation import validate
+
+    monkeypatch.setattr(validate, "READ_LIMITS", validate.workers_.Limits(seconds=7.0))
+    paths = [Book().write(tmp_path / f"{i}.xlsx") for i in range(4)]
+    paths.append(_bad_book().write(tmp_path / "bad.xlsx"))
+    batches = pipeline.reading_batches(Settings(home=tmp_path), paths, [p.name for p in paths], 3)
+    assert [len(b) for b in batches] == [2, 2, 1]
+    on_dask = [read_to_read(item) for item in batches[0]]
+    futures = [
+        _Future(result=on_dask),
+        _Future(error=KilledWorker("read_batch-1", "tcp://127.0.0.1:1", allowed_failures=3)),
+        _Future(error=TimeoutError("did not complete within 7.0 seconds")),
+    ]
+    got = gathered(batches, futures)
+    expected = read_files([(p, p.name) for p in paths], 1)
+    assert [r for r, _ in got] == [r for r, _ in expected]
+    assert check_read(got).rows.communes.equals(check_read(expected).rows.communes)
+    assert [r.accepted for r, _ in got] == [True, True, True, True, False]
+    # each batch may take its files' time one by one
+    assert [f.timeouts for f in futures] == [[14.0], [14.0], [7.0]]
+
+
+_DIES_ON_DASK = "dies-on-dask.xlsx"
+# Started in every process of the Dask cluster (PYTHONPATH): its reader aborts the worker
+# process on one file, as a native crash of calamine would.
+_SITECUSTOMIZE = f"""
+import os
+from transforms.validation import validate
+_read_to_read = validate.read_to_read
+def read_to_read(item):
+    if item.name == {_DIES_ON_DASK!r}:
+        os.abort()
+    return _read_to_read(item)
+validate.read_to_read = read_to_read
+"""
+
+
+@pytest.mark.slow
+def test_a_file_that_kills_its_dask_worker_leaves_the_run_loading_every_file(
+    prefect_server, tmp_path, monkeypatch
+):
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    generate_demo(local / "inbox", province_codes=("58",), years=range(2021, 2022))
+    victim = sorted((local / "inbox").glob("58-*-2021.xlsx"))[0]
+    victim.rename(victim.with_name(_DIES_ON_DASK))
+    shutil.copytree(local, dask)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+
+    _run("nightly", local, monkeypatch, dask=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), os.getcwd()]))
+    _run("nightly", dask, monkeypatch, dask=True)
+
+    expected, got = _outcome(local), _outcome(dask)
+    # the file whose reader killed every Dask worker that tried it was read here, and loaded
+    assert (_DIES_ON_DASK, "accepted") in {(row[0], row[6]) for row in got["submissions"]}
+    for key in expected:
+        assert got[key] == expected[key], key
