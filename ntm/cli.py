@@ -309,8 +309,11 @@ def _where(settings: Settings) -> str:
 
 
 def start_readers(settings: Settings) -> None:
-    """Start the readers' forkserver when the inbox holds files, before Prefect is imported
-    (two seconds): a run's first batch would otherwise wait for it."""
+    """Start the readers' forkserver when the inbox holds files and the run reads them on
+    this machine, before Prefect is imported (two seconds): a run's first batch would
+    otherwise wait for it."""
+    if not settings.reads_here:
+        return
     from transforms.intake.inbox import inbox_entries
     from transforms.validation.validate import prepare_readers
 

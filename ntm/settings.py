@@ -53,6 +53,12 @@ class Settings:
         )
 
     @property
+    def reads_here(self) -> bool:
+        """Return whether runs read files in readers on this machine (not on Dask workers,
+        where this machine reads only the batches that failed there)."""
+        return self.task_runner == "local"
+
+    @property
     def inbox(self) -> Path:
         return self.home / "inbox"
 

@@ -294,3 +294,29 @@ def test_a_file_that_kills_its_dask_worker_leaves_the_run_loading_every_file(
     assert (_DIES_ON_DASK, "accepted") in {(row[0], row[6]) for row in got["submissions"]}
     for key in expected:
         assert got[key] == expected[key], key
+
+
+def test_a_run_on_dask_starts_no_readers_on_this_machine_beforehand(tmp_path, monkeypatch):
+    from ntm import cli
+    from transforms.validation import workers
+
+    started = []
+    monkeypatch.setattr(workers, "prepare", lambda files, threads=None: started.append(files))
+    (tmp_path / "inbox").mkdir()
+    Book().write(tmp_path / "inbox" / "a.xlsx")
+    dask = Settings(home=tmp_path, task_runner="dask")
+    cli.start_readers(dask)
+    with pytest.raises(RuntimeError, match="stop here"):
+        pipeline.nightly(dask, pipeline.RunStart.now("r1", "nightly"), _refusing_reader())
+    assert started == []  # `ntm run --runner dask`, then the run itself
+    cli.start_readers(Settings(home=tmp_path))
+    assert started == [1]
+
+
+def _refusing_reader() -> pipeline.Orchestration:
+    """Orchestration whose reading stops the run (the test needs the run's start only)."""
+
+    def read(paths: object, names: object) -> object:
+        raise RuntimeError("stop here")
+
+    return pipeline.Orchestration(read=read)  # type: ignore[arg-type]

@@ -580,7 +580,8 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     feedback and reports; return what the run did."""
     step = how.step
     # the readers' forkserver starts while the warehouse opens and the inbox is taken
-    prepare_readers(inbox_entries(settings.inbox))
+    if settings.reads_here:
+        prepare_readers(inbox_entries(settings.inbox))
     with opening_for_writing(settings) as opening:
         with progress.stage("inbox"):
             taken = step(take_inbox, settings)  # while the warehouse opens
