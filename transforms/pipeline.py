@@ -51,7 +51,7 @@ from transforms.validation.validate import (
     validate_batch,
 )
 from transforms.warehouse.connection import connect
-from transforms.warehouse.duck import insert_frame, table_names, transaction
+from transforms.warehouse.duck import cursor_of, insert_frame, table_names, transaction
 from transforms.warehouse.ledger import known_files, record_batch, reparse
 from transforms.warehouse.ledger import withdraw as withdraw_submission
 from transforms.warehouse.runner import build_models, built_from_other_reference, changes_since
@@ -376,7 +376,7 @@ def publishing_beside(
     cores the block costs little beside the publishing. The publishing step gets a
     connection of its own: one connection is never used by two threads at once.
     """
-    cursor = con.cursor()
+    cursor = cursor_of(con)
     progress.report("publishing", 0, 1)
     pending = how.start(publish, cursor, settings)
     failed = False

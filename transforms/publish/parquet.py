@@ -17,7 +17,7 @@ import duckdb
 
 from transforms.atomic import replace_atomically
 from transforms.threads import map_in_threads
-from transforms.warehouse.duck import table_names
+from transforms.warehouse.duck import cursor_of, table_names
 from transforms.warehouse.quoting import quote_ident, quote_literal
 from transforms.warehouse.runner import changes_since, last_build
 from transforms.warehouse.scope import Scope
@@ -70,7 +70,7 @@ def export_parquet(
                 target.unlink(missing_ok=True)
 
     def write(job: tuple[str, int, Path]) -> Path:
-        cursor = con.cursor()  # a connection of its own for each thread
+        cursor = cursor_of(con)  # a connection of its own for each thread
         try:
             _write(cursor, *job)
         finally:

@@ -8,6 +8,25 @@ from collections.abc import Iterator
 import duckdb
 import pandas as pd
 
+from transforms.warehouse.quoting import quote_ident
+
+# The catalog name connection.connect attaches the warehouse file under.
+WAREHOUSE_CATALOG = "warehouse"
+
+
+def cursor_of(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Return a new connection to con's database for another thread, using the warehouse
+    catalog when it is attached (a cursor's own default is the database the connection was
+    opened on, an in-memory one for the warehouse: connection.connect). Only the cursor is
+    queried: con may be busy in another thread."""
+    cursor = con.cursor()
+    attached = cursor.execute(
+        "select count(*) from duckdb_databases() where database_name = ?", [WAREHOUSE_CATALOG]
+    ).fetchall()[0][0]
+    if attached:
+        cursor.execute(f"use {quote_ident(WAREHOUSE_CATALOG)}")
+    return cursor
+
 
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
