@@ -75,3 +75,40 @@ def test_a_failing_inbox_step_is_told_even_when_the_warehouse_cannot_open(tmp_pa
         pipeline.opening_for_writing(settings) as opening,
     ):
         opening.result()
+
+
+@pytest.mark.parametrize("warehouse_exists", [False, True])
+def test_a_run_reads_beside_the_opening_of_a_warehouse_it_creates_and_after_an_existing_one(
+    tmp_path, monkeypatch, warehouse_exists
+):
+    import threading
+
+    from tests.workbooks import Book
+
+    settings = Settings(home=tmp_path / "home", settle_seconds=0).ensure()
+    if warehouse_exists:
+        pipeline.connect(settings.warehouse).close()
+    Book().write(settings.inbox / "a.xlsx")
+    events: list[str] = []
+    reading = threading.Event()
+    real_connect = pipeline.connect
+
+    def connect(path: Path) -> duckdb.DuckDBPyConnection:
+        reading.wait(timeout=5)  # a run that waited for the warehouse would wait here 5 s
+        events.append("opened" if reading.is_set() else "opened before reading")
+        return real_connect(path)
+
+    def read(paths, names):  # type: ignore[no-untyped-def]
+        events.append("reading")
+        reading.set()
+        return pipeline.read_here(paths, names)
+
+    monkeypatch.setattr(pipeline, "connect", connect)
+    summary = pipeline.nightly(
+        settings, pipeline.RunStart.now("r1", "nightly"), pipeline.Orchestration(read=read)
+    )
+    assert summary.counts()["accepted"] == 1
+    if warehouse_exists:  # it may hold files a crashed run recorded: known before reading
+        assert events == ["opened before reading", "reading"]
+    else:
+        assert events == ["reading", "opened"]

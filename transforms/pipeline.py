@@ -170,10 +170,22 @@ def writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         yield opening.result()
 
 
+@dataclass(frozen=True)
+class Opening:
+    """The warehouse a run is opening in a thread, and whether the run creates it."""
+
+    pending: Pending[duckdb.DuckDBPyConnection]
+    # no warehouse file when the run took the writer lock: nothing the run takes is
+    # recorded in it, so the run need not wait for it before reading
+    created: bool
+
+    def result(self) -> duckdb.DuckDBPyConnection:
+        """Return the open connection, once the warehouse is open."""
+        return self.pending.result()
+
+
 @contextlib.contextmanager
-def opening_for_writing(
-    settings: Settings,
-) -> Iterator[Pending[duckdb.DuckDBPyConnection]]:
+def opening_for_writing(settings: Settings) -> Iterator[Opening]:
     """Hold the writer lock for one run, and open the warehouse in a thread beside the
     caller's first steps; the caller takes the connection when it needs it.
 
@@ -182,7 +194,8 @@ def opening_for_writing(
     """
     settings.ensure()
     with writer_lock(settings.lock_file, settings.lock_timeout_seconds):
-        opening = start_in_thread(connect, settings.warehouse)
+        created = not settings.warehouse.exists()
+        opening = Opening(start_in_thread(connect, settings.warehouse), created)
         try:
             yield opening
         except BaseException:
@@ -585,11 +598,13 @@ def nightly(settings: Settings, run: RunStart, how: Orchestration = PLAIN) -> Ru
     with opening_for_writing(settings) as opening:
         with progress.stage("inbox"):
             taken = step(take_inbox, settings)  # while the warehouse opens
-            con = opening.result()
-            intake = step(drop_recorded, con, taken)
+            # a warehouse this run creates has recorded none of the files: its opening
+            # (half a second of reference data) goes on beside the reading
+            intake = taken if opening.created else step(drop_recorded, opening.result(), taken)
         received = intake.received
         with progress.stage("reading", len(received)):
             validated = how.read([r.archive_path for r in received], [r.name for r in received])
+        con = opening.result()
         with progress.stage("recording"):
             summary = step(commit_batch, con, received, validated, run)
             summary = dataclasses.replace(summary, left_in_inbox=intake.left)
