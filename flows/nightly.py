@@ -195,10 +195,10 @@ def gathered(batches: Sequence[list[ToRead]], futures: Sequence[BatchFuture]) ->
     the time its files may take one by one (NTM_READ_SECONDS each) before it counts as
     hung; a district file takes milliseconds.
     """
-    out: list[ReadFile] = []
+    parts: list[list[ReadFile] | None] = []  # None: the batch is read again here
     for batch, future in zip(batches, futures, strict=True):
         try:
-            out.extend(future.result(timeout=validate.READ_LIMITS.seconds * len(batch)))
+            parts.append(future.result(timeout=validate.READ_LIMITS.seconds * len(batch)))
         except Exception as exc:  # KilledWorker, TimeoutError, a failed task: read it here
             wrapped = getattr(future, "wrapped_future", None)  # the Dask future under it
             if wrapped is not None:
@@ -210,9 +210,20 @@ def gathered(batches: Sequence[list[ToRead]], futures: Sequence[BatchFuture]) ->
                 len(batch),
                 type(exc).__name__,
             )
-            items = [(item.path, item.name) for item in batch]
-            out.extend(validate.read_files(items, os.cpu_count() or 1))
-    return out
+            parts.append(None)
+    # every failed batch in one pool of readers (one start, however many failed)
+    items = [
+        (item.path, item.name)
+        for batch, part in zip(batches, parts, strict=True)
+        if part is None
+        for item in batch
+    ]
+    again = iter(validate.read_files(items, os.cpu_count() or 1) if items else [])
+    return [
+        read
+        for batch, part in zip(batches, parts, strict=True)
+        for read in (part if part is not None else [next(again) for _ in batch])
+    ]
 
 
 def _warn(message: str, *args: object) -> None:
