@@ -308,21 +308,26 @@ def _where(settings: Settings) -> str:
     return f"on a local Dask cluster of {settings.dask_workers} workers"
 
 
-def start_readers(settings: Settings) -> None:
-    """Start the readers' forkserver when the inbox holds files and the run reads them on
-    this machine, before Prefect is imported (two seconds): a run's first batch would
-    otherwise wait for it."""
+def start_readers(settings: Settings, folder: Path | None = None) -> None:
+    """Start the readers' forkserver when the folder the run reads (the inbox, or the
+    archive for a reparse) holds files and the run reads them on this machine, before
+    Prefect is imported (two seconds): a run's first batch would otherwise wait for it."""
     if not settings.reads_here:
         return
     from transforms.intake.inbox import inbox_entries
     from transforms.validation.validate import prepare_readers
 
-    prepare_readers(inbox_entries(settings.inbox), threads=True)  # a flow runs threads
+    # a flow runs threads; for the archive (one folder per hash prefix) the count only
+    # tells whether there is anything to read
+    prepare_readers(inbox_entries(folder or settings.inbox), threads=True)
 
 
 def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
+    settings = Settings.from_env(kwargs.get("home"))
     if flow_name == "nightly":
-        start_readers(Settings.from_env(kwargs.get("home")))
+        start_readers(settings)
+    elif flow_name == "backfill" and kwargs.get("reparse"):
+        start_readers(settings, settings.archive)
     _quiet_prefect()
     from flows import nightly as flows
 

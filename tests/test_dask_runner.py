@@ -313,6 +313,29 @@ def test_a_run_on_dask_starts_no_readers_on_this_machine_beforehand(tmp_path, mo
     assert started == [1]
 
 
+def test_a_reparse_starts_the_readers_before_prefect_a_plain_backfill_none(tmp_path, monkeypatch):
+    from flows import nightly as flows
+    from ntm import cli
+    from transforms.validation import workers
+
+    started = []
+    monkeypatch.setattr(workers, "prepare", lambda files, threads=None: started.append(files))
+    monkeypatch.setattr(flows, "backfill", lambda **kwargs: {"reparse": kwargs["reparse"]})
+    settings = Settings(home=tmp_path)
+    (settings.archive / "ab").mkdir(parents=True)  # the archive: a folder per hash prefix
+    Book().write(settings.archive / "ab" / "abcd.xlsx")
+    (tmp_path / "inbox").mkdir()  # an empty inbox: what a nightly run would look at
+
+    cli._start("backfill", from_year=2024, to_year=2024, reparse=False, home=str(tmp_path))
+    assert started == []  # recomputing from raw reads no file
+    cli._start("backfill", from_year=2024, to_year=2024, reparse=True, home=str(tmp_path))
+    assert started == [1]
+    # and on Dask a reparse reads there: nothing starts here
+    monkeypatch.setenv("NTM_TASK_RUNNER", "dask")
+    cli._start("backfill", from_year=2024, to_year=2024, reparse=True, home=str(tmp_path))
+    assert started == [1]
+
+
 def _refusing_reader() -> pipeline.Orchestration:
     """Orchestration whose reading stops the run (the test needs the run's start only)."""
 
