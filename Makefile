@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# an editable install leaves the project's own modules uncompiled, and where
+	@# PYTHONDONTWRITEBYTECODE is set every command would compile them at each start
+	$(BIN)/python -m bench.bytecode
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -52,7 +55,7 @@ fuzz: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy ntm flows transforms schemas
+	$(BIN)/mypy ntm flows transforms schemas bench
 	$(BIN)/sqlfluff lint sql
 
 clean:

@@ -57,6 +57,10 @@ def _read(path: Path) -> RawWorkbook:
     return raw
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _insert_rows(conn: Any, table: str, frame: pd.DataFrame) -> None:
     cols = list(frame.columns)
     sql = text(
@@ -88,10 +92,13 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
                     ok = False
                     continue
                 parsed = parse_table(table, spec, raw.file, info.year)
-                rows = [(r.get("commune_code"), r.get("commune_name")) for r in parsed.records]
                 if spec is c.COMMUNES:
                     # the registry version the file is checked against, as the pipeline does
-                    version = choose_version(info.district_code, info.year, rows).version
+                    names = [
+                        (_text(r.get("commune_code")), _text(r.get("commune_name")))
+                        for r in parsed.records
+                    ]
+                    version = choose_version(info.district_code, info.year, names).version
                 context = {
                     "file_index": 0,
                     "submitted_district": info.district_code,

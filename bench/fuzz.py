@@ -482,7 +482,7 @@ def _verdict(result: object) -> str:
 def run_validator(paths: list[Path], figures: Figures, keep: Path, seed: int) -> None:
     """Validate one batch of mutants as the pipeline does; tally and keep what crashed."""
     from transforms.validation import workers
-    from transforms.validation.validate import check_read, read_files
+    from transforms.validation.validate import FileResult, check_read, read_files
 
     stats = workers.Stats()
     names = [p.name for p in paths]
@@ -490,7 +490,7 @@ def run_validator(paths: list[Path], figures: Figures, keep: Path, seed: int) ->
         results = check_read(
             read_files(list(zip(paths, names, strict=True)), 2, stats=stats)
         ).results
-        verdicts = [(_verdict(r), r) for r in results]
+        verdicts: list[tuple[str, FileResult | None]] = [(_verdict(r), r) for r in results]
     except Exception:
         # the batch itself broke: find which files do it, one by one
         verdicts = []

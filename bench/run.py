@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.bytecode import compile_project
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DATA = OUT / "national"
@@ -275,6 +277,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_data()
+    compile_project()  # the modules as they are now, as an installed copy has them
     from tests.local_server import local_server
 
     work = Path(tempfile.mkdtemp(prefix="ntm-bench-"))

@@ -273,3 +273,21 @@ def test_the_installed_ntm_command_validates_with_pandera_extras_kept_out(tmp_pa
     assert "no such file" in " ".join(missing.stderr.split()) and "accepted" in missing.stdout
     usage = subprocess.run([ntm, "validate"], capture_output=True, text=True, check=False)
     assert usage.returncode == 2 and "Missing argument" in usage.stderr
+
+
+def test_setup_byte_compiles_every_module_of_the_project():
+    import importlib.util
+    from pathlib import Path
+
+    from bench.bytecode import ROOT, compile_project, packages
+
+    assert {"ntm", "transforms", "schemas", "flows"} <= set(packages())
+    assert compile_project()
+    modules = [p for name in packages() for p in (ROOT / name).rglob("*.py")]
+    stale = [
+        p
+        for p in modules
+        if not Path(importlib.util.cache_from_source(str(p))).is_file()
+        or Path(importlib.util.cache_from_source(str(p))).stat().st_mtime < p.stat().st_mtime
+    ]
+    assert modules and not stale
