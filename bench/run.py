@@ -203,6 +203,22 @@ def measure_validate(path: Path) -> dict[str, float]:
     return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024}
 
 
+def calibration(runs: int = 5) -> float:
+    """Return the median time of a fixed pure-Python loop: the machine's speed today.
+
+    The same machine has run this benchmark 20% and twice as slow from one day to the
+    next (the naive baseline took 94 s one day and 116 s another); printed beside the
+    figures, this tells a slower machine from slower code when runs are compared."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i % 7
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 # --- scenarios ------------------------------------------------------------------------
 
 
@@ -281,7 +297,10 @@ def main() -> None:
     from tests.local_server import local_server
 
     work = Path(tempfile.mkdtemp(prefix="ntm-bench-"))
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; work dir {work}")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]},"
+        f" pure-Python calibration {calibration():.3f} s; work dir {work}"
+    )
     results: dict[str, tuple[float, float, float, int]] = {}
     sizes: dict[str, tuple[int, int]] = {}
     order = scenarios(args.only)
