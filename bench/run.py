@@ -136,11 +136,10 @@ def child(op: str, home: Path) -> None:
         from ntm.settings import Settings
 
         start_readers(Settings.from_env(str(home)))
-        from flows.nightly import by_hand, nightly
+        from flows.nightly import nightly, run_by_hand
 
         def run() -> object:
-            with by_hand():
-                return nightly(home=str(home))
+            return run_by_hand(nightly, home=str(home))
 
     started, wall_started = time.perf_counter(), time.time()
     counts = run()

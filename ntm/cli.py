@@ -331,8 +331,8 @@ def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
     _quiet_prefect()
     from flows import nightly as flows
 
-    with _busy_means_exit(), flows.by_hand():
-        result: dict[str, Any] = getattr(flows, flow_name)(**kwargs)
+    with _busy_means_exit():
+        result: dict[str, Any] = flows.run_by_hand(getattr(flows, flow_name), **kwargs)
     return result
 
 

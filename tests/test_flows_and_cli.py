@@ -191,6 +191,53 @@ def test_backfill_flow_rereads_the_archive_and_rebuilds(prefect_server, tmp_path
     assert status == [("accepted",)]
 
 
+def test_a_run_by_hand_creates_its_flow_run_first_and_never_imports_fastapi(
+    prefect_server, tmp_path
+):
+    import subprocess
+    import sys
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    Book().write(home / "inbox" / "a.xlsx")
+    # as `ntm backfill` calls it, in a process of its own (its imports are its own)
+    script = (
+        "import json, sys\n"
+        "from prefect import tags\n"
+        "from flows.nightly import backfill, nightly, run_by_hand\n"
+        "loaded = 'fastapi' in sys.modules\n"
+        f"first = run_by_hand(nightly, home={str(home)!r})\n"
+        "with tags('by-hand-test'):\n"
+        f"    counts = run_by_hand(backfill, from_year=2023, to_year=2023, home={str(home)!r})\n"
+        "print(json.dumps([first, counts, loaded, 'fastapi' in sys.modules]))\n"
+    )
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "NTM_SETTLE_SECONDS": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    first, counts, before, after = json.loads(done.stdout.strip().splitlines()[-1])
+    assert first["accepted"] == 1 and counts["years_recomputed"] == [2023]
+    assert (before, after) == (False, False)
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(counts["run_id"])
+        nightly_run = client.read_flow_run(first["run_id"])
+    # the runs show what a call shows: every parameter, defaults included, and the tags
+    assert run.state is not None and run.state.is_completed()
+    assert run.parameters == {
+        "from_year": 2023,
+        "to_year": 2023,
+        "districts": None,
+        "reparse": False,
+        "home": str(home),
+    }
+    assert "by-hand-test" in run.tags
+    assert nightly_run.parameters == {"home": str(home)}
+
+
 def test_a_pipeline_process_checks_rows_without_pandera_extras_but_dask(tmp_path):
     import subprocess
     import sys
