@@ -238,6 +238,24 @@ def test_a_run_by_hand_creates_its_flow_run_first_and_never_imports_fastapi(
     assert nightly_run.parameters == {"home": str(home)}
 
 
+def test_runs_by_hand_send_no_heartbeats_unless_the_environment_asks(monkeypatch):
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings
+
+    from flows.nightly import by_hand
+
+    monkeypatch.delenv(PREFECT_FLOWS_HEARTBEAT_FREQUENCY.name, raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None  # Prefect's default: a heartbeat every few minutes
+    api = get_current_settings().api.url
+    with by_hand():
+        assert get_current_settings().flows.heartbeat_frequency is None
+        assert get_current_settings().api.url == api  # every other setting as it was
+    assert get_current_settings().flows.heartbeat_frequency == default
+    monkeypatch.setenv(PREFECT_FLOWS_HEARTBEAT_FREQUENCY.name, "45")
+    with by_hand():  # asked for in the environment: kept
+        assert get_current_settings().flows.heartbeat_frequency == default
+
+
 def test_a_pipeline_process_checks_rows_without_pandera_extras_but_dask(tmp_path):
     import subprocess
     import sys
