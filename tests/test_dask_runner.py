@@ -320,7 +320,9 @@ def test_a_reparse_starts_the_readers_before_prefect_a_plain_backfill_none(tmp_p
 
     started = []
     monkeypatch.setattr(workers, "prepare", lambda files, threads=None: started.append(files))
-    monkeypatch.setattr(flows, "backfill", lambda **kwargs: {"reparse": kwargs["reparse"]})
+    monkeypatch.setattr(
+        flows, "run_by_hand", lambda chosen, **kwargs: {"reparse": kwargs["reparse"]}
+    )
     settings = Settings(home=tmp_path)
     (settings.archive / "ab").mkdir(parents=True)  # the archive: a folder per hash prefix
     Book().write(settings.archive / "ab" / "abcd.xlsx")
