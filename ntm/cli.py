@@ -71,13 +71,21 @@ def _choose_runner(runner: Runner | None, address: str | None, workers: int | No
             os.environ[key] = value
 
 
-def _quiet_prefect() -> None:
-    """Keep the orchestrator's server chatter and telemetry away from a person's terminal."""
+# How long a run by hand waits for the temporary Prefect server it starts when no
+# PREFECT_API_URL is set. Prefect's default, 20 s, is too short for a first start on a busy
+# 2-core machine (it creates its database): `make demo` on a fresh clone failed there.
+EPHEMERAL_SERVER_STARTUP_SECONDS = "180"
+
+
+def _prefect_defaults() -> None:
+    """Keep the orchestrator's server chatter and telemetry away from a person's terminal,
+    and give a temporary server time to start; settings in the environment are kept."""
     for key, value in {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_LOGGING_LEVEL": "ERROR",
         "PREFECT_LOGGING_LOG_PRINTS": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": EPHEMERAL_SERVER_STARTUP_SECONDS,
     }.items():
         os.environ.setdefault(key, value)
 
@@ -328,7 +336,7 @@ def _start(flow_name: str, **kwargs: Any) -> dict[str, Any]:
         start_readers(settings)
     elif flow_name == "backfill" and kwargs.get("reparse"):
         start_readers(settings, settings.archive)
-    _quiet_prefect()
+    _prefect_defaults()
     from flows import nightly as flows
 
     with _busy_means_exit():

@@ -356,3 +356,24 @@ def test_setup_byte_compiles_every_module_of_the_project():
         or Path(importlib.util.cache_from_source(str(p))).stat().st_mtime < p.stat().st_mtime
     ]
     assert modules and not stale
+
+
+def test_runs_by_hand_give_a_temporary_prefect_server_time_to_start(monkeypatch):
+    from prefect.settings import Settings as PrefectSettings
+
+    from ntm import cli
+
+    variable = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+    monkeypatch.delenv(variable, raising=False)
+    before = set(os.environ)
+    assert PrefectSettings().server.ephemeral.startup_timeout_seconds == 20  # Prefect's
+    cli._prefect_defaults()
+    for key in set(os.environ) - before:  # what it set goes again after the test
+        monkeypatch.setenv(key, os.environ[key])
+    # read by Prefect's own settings: the name is the one Prefect knows
+    assert PrefectSettings().server.ephemeral.startup_timeout_seconds == int(
+        cli.EPHEMERAL_SERVER_STARTUP_SECONDS
+    )
+    monkeypatch.setenv(variable, "45")
+    cli._prefect_defaults()  # a value in the environment is kept
+    assert PrefectSettings().server.ephemeral.startup_timeout_seconds == 45
