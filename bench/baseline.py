@@ -24,7 +24,7 @@ from schemas import communes as communes_schema
 from schemas import models as models_schema
 from schemas.common import failures
 from transforms.reference.versions import choose_version
-from transforms.validation.validate import CONTEXT_DTYPES, _parse_info
+from transforms.validation.validate import CONTEXT_DTYPES, _opt_code, _parse_info
 from transforms.warehouse.connection import connect
 from transforms.warehouse.runner import build_models
 from transforms.workbook import contract as c
@@ -55,10 +55,6 @@ def _read(path: Path) -> RawWorkbook:
             if table is not None:
                 raw.tables[spec.key] = table
     return raw
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _insert_rows(conn: Any, table: str, frame: pd.DataFrame) -> None:
@@ -95,7 +91,7 @@ def run_baseline(inbox: Path, warehouse: Path) -> int:
                 if spec is c.COMMUNES:
                     # the registry version the file is checked against, as the pipeline does
                     names = [
-                        (_text(r.get("commune_code")), _text(r.get("commune_name")))
+                        (_opt_code(r.get("commune_code")), _opt_code(r.get("commune_name")))
                         for r in parsed.records
                     ]
                     version = choose_version(info.district_code, info.year, names).version

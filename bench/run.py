@@ -27,8 +27,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.bytecode import compile_project
-
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DATA = OUT / "national"
@@ -292,6 +290,8 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_data()
+    from bench.bytecode import compile_project
+
     compile_project()  # the modules as they are now, as an installed copy has them
     from tests.local_server import local_server
 
