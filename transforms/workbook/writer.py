@@ -582,10 +582,38 @@ def _excel_width(width: float) -> str:
     return f"{(pixels * 256 // 7) / 256.0:.16g}"
 
 
+def _other_cell(
+    value: Cell, ref: str, style: str, strings: dict[str, int], sheet: str
+) -> str | None:
+    """Return the cell of a value other than plain text or int (None: nothing to write)."""
+    if isinstance(value, str):  # a subclass of str
+        text = str(value)[:_MAX_STRING]
+        return f'<c r="{ref}"{style} t="s"><v>{strings.setdefault(text, len(strings))}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(bool(value))}</v></c>'
+    if isinstance(value, int | float):
+        number_value = float(value)
+        if math.isnan(number_value):
+            return None
+        if math.isinf(number_value):
+            raise ValueError(f"cannot write {value} at {sheet}!{ref}")
+        return f'<c r="{ref}"{style}><v>{number_value:.16G}</v></c>'
+    if isinstance(value, dt.datetime | dt.date):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            raise TypeError(f"a time zone cannot be written to Excel, at {sheet}")
+        fmt = _STYLE_DATETIME if isinstance(value, dt.datetime) else _STYLE_DATE
+        return f'<c r="{ref}" s="{fmt}"><v>{_excel_serial(value):.16G}</v></c>'
+    raise TypeError(f"cannot write {type(value).__name__} at {sheet}!{ref}")
+
+
 def _plain_sheet(sheet: SheetData, strings: dict[str, int], selected: bool) -> str:
     width = max((sheet.start_col + len(r) for r in sheet.rows), default=1)
     letters = _column_letters(max(width, 1))
+    # each column's cells open with its letters, then the row's number: a national year's
+    # reports write 440,000 cells (most of them text), one formatted string each
+    opens = [f'<c r="{x}' for x in letters]
     bold = sheet.bold_rows
+    start_col = sheet.start_col
     rows_xml: list[str] = []
     first_row = last_row = last_col = -1
     first_col = width
@@ -593,41 +621,31 @@ def _plain_sheet(sheet: SheetData, strings: dict[str, int], selected: bool) -> s
         r = sheet.start_row + i
         number = r + 1
         style = f' s="{_STYLE_BOLD}"' if r in bold else ""
+        text_tail = f'{number}"{style} t="s"><v>'
+        value_tail = f'{number}"{style}><v>'
         cells: list[str] = []
-        lo = hi = 0
+        lo = hi = -1
         for j, value in enumerate(row):
             if value is None:
                 continue
-            c = sheet.start_col + j
+            c = start_col + j
             kind = type(value)
-            if kind is str or isinstance(value, str):
-                text = str(value)[:_MAX_STRING]
-                index = strings.get(text)
-                if index is None:
-                    index = strings[text] = len(strings)
-                cell = f'<c r="{letters[c]}{number}"{style} t="s"><v>{index}</v></c>'
+            if kind is str:
+                if len(value) > _MAX_STRING:
+                    value = value[:_MAX_STRING]
+                # a new text gets the next index
+                cells.append(
+                    f"{opens[c]}{text_tail}{strings.setdefault(value, len(strings))}</v></c>"
+                )
             elif kind is int:
-                cell = f'<c r="{letters[c]}{number}"{style}><v>{value}</v></c>'
-            elif kind is bool or isinstance(value, bool):
-                cell = f'<c r="{letters[c]}{number}"{style} t="b"><v>{int(bool(value))}</v></c>'
-            elif isinstance(value, int | float):
-                number_value = float(value)
-                if math.isnan(number_value):
-                    continue
-                if math.isinf(number_value):
-                    raise ValueError(f"cannot write {value} at {sheet.name}!{r},{c}")
-                cell = f'<c r="{letters[c]}{number}"{style}><v>{number_value:.16G}</v></c>'
-            elif isinstance(value, dt.datetime | dt.date):
-                if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                    raise TypeError(f"a time zone cannot be written to Excel, at {sheet.name}")
-                fmt = _STYLE_DATETIME if isinstance(value, dt.datetime) else _STYLE_DATE
-                serial = _excel_serial(value)
-                cell = f'<c r="{letters[c]}{number}" s="{fmt}"><v>{serial:.16G}</v></c>'
+                cells.append(f"{opens[c]}{value_tail}{value}</v></c>")
             else:
-                raise TypeError(f"cannot write {type(value).__name__} at {sheet.name}!{r},{c}")
-            if not cells:
+                cell = _other_cell(value, f"{letters[c]}{number}", style, strings, sheet.name)
+                if cell is None:
+                    continue
+                cells.append(cell)
+            if lo < 0:
                 lo = c
-            cells.append(cell)
             hi = c
         if cells:
             rows_xml.append(f'<row r="{number}">{"".join(cells)}</row>')
