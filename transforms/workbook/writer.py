@@ -629,15 +629,14 @@ def _plain_sheet(sheet: SheetData, strings: dict[str, int], selected: bool) -> s
             if value is None:
                 continue
             c = start_col + j
-            kind = type(value)
-            if kind is str:
+            if type(value) is str:
                 if len(value) > _MAX_STRING:
                     value = value[:_MAX_STRING]
                 # a new text gets the next index
                 cells.append(
                     f"{opens[c]}{text_tail}{strings.setdefault(value, len(strings))}</v></c>"
                 )
-            elif kind is int:
+            elif type(value) is int:
                 cells.append(f"{opens[c]}{value_tail}{value}</v></c>")
             else:
                 cell = _other_cell(value, f"{letters[c]}{number}", style, strings, sheet.name)
