@@ -3,9 +3,10 @@
 `validate_files` is the one entry point: the CLI, the flows and the tests all
 call it. It runs in two phases that may happen on different machines: reading
 (`read_files`, or `read_bytes`/`read_to_read` per file on a remote worker) gives
-plain records per file; checking (`check_read`) validates the rows of every file
-in the batch in one pandera call (per-call overhead dominates at district size),
-then splits failures back per file.
+plain records per file, with what the file alone decides (its cells, its registry
+version, its communes against that version's); checking (`check_read`) validates
+the rows of every file in the batch in one pandera call (per-call overhead
+dominates at district size), then splits failures back per file.
 """
 
 from __future__ import annotations
