@@ -116,13 +116,18 @@ def parse_table(table: RawTable, spec: c.Sheet, file: str, report_year: int | No
             _is_number(v) if spec.key == "communes" else not is_blank(v)
             for v in (table.cell(row, k) for k in markers)
         )
+        blank_code = is_blank(code)
+        if not blank_code and has_data:  # most rows: settled without looking further
+            data_rows.append((r, row))
+            continue
         # Titles and signatures ("Tổng cộng", "Người lập biểu", a place and date)
         # are often typed in the code column: text that is no code is a label.
-        is_label = isinstance(code, str) and not is_blank(code) and cells.parse_code(code, 5)[1]
-        label = str(code) if is_label else _name_text(table, row)
-        if not is_blank(code) and not (is_label and not has_data):
+        is_label = isinstance(code, str) and not blank_code and cells.parse_code(code, 5)[1]
+        if not blank_code and not is_label:
             data_rows.append((r, row))
-        elif normalise(label).startswith(c.TOTAL_PREFIXES):
+            continue
+        label = str(code) if is_label else _name_text(table, row)
+        if normalise(label).startswith(c.TOTAL_PREFIXES):
             total_rows.append((r, row))
         elif has_data:
             issue("commune_code_missing", r, "commune_code", None)
