@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
 
-# Before anything imports prefect: never touch ~/.prefect, never phone home.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="ntm-prefect-"))
+# Before anything imports prefect: never touch ~/.prefect, never phone home. A folder
+# made here is removed when the session ends (CI and `make test` give their own).
+if "PREFECT_HOME" not in os.environ:
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="ntm-prefect-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -51,6 +51,9 @@ def _behave(item: str) -> str:
         return str(len(hoard))
     if item == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
+    if item == "native-oom":  # what Rust's allocator (calamine's) prints as it aborts
+        os.write(2, b"memory allocation of 123456789 bytes failed\n")
+        os.abort()
     return item.upper()
 
 
@@ -84,6 +87,14 @@ def test_a_reader_that_dies_fails_only_its_own_item_and_is_replaced():
     assert pool.stats.workers_started >= 2 + 4  # every dead worker was replaced
 
 
+def test_a_reader_that_aborts_out_of_memory_in_native_code_is_told_from_a_crash():
+    pool = workers.Pool(fn=_behave, on_failure=lambda item, failure: failure, workers=1)
+    out = pool.map(["a", "native-oom", "b"])
+    # read back from what the dying worker printed on its stderr
+    assert out[1] == workers.Failure("memory", "123456789", signal.SIGABRT)
+    assert out[0::2] == ["A", "B"]
+
+
 def _wait_for(path: str) -> str:
     """A reader that answers once the caller has written a file (module level, as above)."""
     deadline = time.monotonic() + 10
@@ -107,7 +118,7 @@ def test_what_the_caller_does_meanwhile_runs_once_while_the_workers_read(tmp_pat
 
 
 @pytest.mark.parametrize("method", ["fork", "forkserver"])
-def test_workers_die_with_the_process_that_started_them(method):
+def test_workers_die_with_the_process_that_started_them_and_leave_no_file(method, tmp_path):
     import subprocess
     import sys
 
@@ -119,7 +130,8 @@ def test_workers_die_with_the_process_that_started_them(method):
         "workers.Pool(fn=time.sleep, on_failure=lambda i, f: None, workers=2).map([60, 60])\n"
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", code], env={**os.environ, "NTM_READ_START_METHOD": method}
+        [sys.executable, "-c", code],
+        env={**os.environ, "NTM_READ_START_METHOD": method, "TMPDIR": str(tmp_path)},
     )
     try:
         seen: set[int] = set()
@@ -134,6 +146,8 @@ def test_workers_die_with_the_process_that_started_them(method):
         while time.monotonic() < deadline and any(_alive(p) for p in seen):
             time.sleep(0.1)
         assert not [p for p in seen if _alive(p)]
+        # the workers' stderr files have no name: a killed run leaves none in /tmp
+        assert not list(tmp_path.glob("ntm-*"))
     finally:
         child.kill()
 

@@ -152,7 +152,7 @@ def _serve(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
     # what native code prints as it dies ("memory allocation of N bytes failed") is
     # kept for the parent to read, not shown to a person
-    fd = os.open(stderr, os.O_WRONLY | os.O_TRUNC)
+    fd = os.open(stderr, os.O_WRONLY | os.O_APPEND)
     os.dup2(fd, 2)
     os.close(fd)
     _limit_memory(memory_bytes)
@@ -227,15 +227,19 @@ def prepare(files: int, threads: bool | None = None) -> None:
 
 class _Worker:
     def __init__(self, ctx: BaseContext, fn: Callable[[Any], Any], limits: Limits) -> None:
-        fd, self.stderr = tempfile.mkstemp(prefix="ntm-reader-", suffix=".log")
-        os.close(fd)
+        # The worker's stderr goes to a file without a name: a run killed at any moment
+        # leaves none behind in the temporary folder. The worker opens it through this
+        # process's descriptor (/proc), which is open until the worker is stopped.
+        self.stderr, path = tempfile.mkstemp(prefix="ntm-reader-", suffix=".log")
+        os.unlink(path)
+        stderr = f"/proc/{os.getpid()}/fd/{self.stderr}"
         self.conn, child = ctx.Pipe()
         # the index being read (-1: none) and since when (time.monotonic, system-wide)
         self.progress = ctx.RawArray("d", [-1.0, 0.0])  # type: ignore[attr-defined]
         requester = (os.getpid(), _started(os.getpid()))
         self.proc = ctx.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(child, fn, limits.memory_bytes, self.stderr, requester, self.progress),
+            args=(child, fn, limits.memory_bytes, stderr, requester, self.progress),
             daemon=True,
         )
         self.proc.start()
@@ -260,10 +264,8 @@ class _Worker:
         code = self.proc.exitcode
         sig = -code if code is not None and code < 0 else None
         try:
-            with open(self.stderr, "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                fh.seek(max(0, fh.tell() - 65536))
-                said = fh.read()
+            size = os.fstat(self.stderr).st_size
+            said = os.pread(self.stderr, 65536, max(0, size - 65536))
         except OSError:
             said = b""
         asked = _MEMORY_FAILED.search(said)
@@ -286,7 +288,8 @@ class _Worker:
             self.proc.kill()
             self.proc.join(5)
         with contextlib.suppress(OSError):
-            os.unlink(self.stderr)
+            os.close(self.stderr)
+        self.stderr = -1
 
 
 @dataclass
