@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar, cast
 import prefect.context
 from prefect import Flow, Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 from prefect.utilities.annotations import quote
@@ -55,7 +56,18 @@ _TASKS: dict[Callable[..., Any], Task[..., Any]] = {
 }
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def _retry_unless_other_reader(task: object, task_run: object, state: State[Any]) -> bool:
+    """Return whether a failed batch is worth another try: not on a worker that runs other
+    code than the host (it would refuse the batch again)."""
+    return not isinstance(state.data, validate.OtherReader)
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_retry_unless_other_reader,
+)
 def read_batch(items: list[ToRead]) -> list[ReadFile]:
     """Return the read results of a batch of files (on a Dask worker): plain records."""
     return [validate.read_to_read(item) for item in items]
@@ -241,7 +253,9 @@ def gathered(batches: Sequence[list[ToRead]], futures: Sequence[BatchFuture]) ->
                 "a batch of %d files read on Dask failed (%s): reading it here, each file "
                 "in a reader of its own",
                 len(batch),
-                type(exc).__name__,
+                f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, validate.OtherReader)
+                else type(exc).__name__,
             )
             parts.append(None)
     # every failed batch in one pool of readers (one start, however many failed)

@@ -20,6 +20,7 @@ from transforms.validation.validate import (
     read_file,
     read_files,
     read_to_read,
+    reader_fingerprint,
     validate_batch,
 )
 
@@ -64,7 +65,7 @@ def test_checking_files_read_elsewhere_gives_what_validate_files_gives(tmp_path)
         Book().write(tmp_path / "a.xlsx"),
         _bad_book().write(tmp_path / "b.xlsx"),
     ]
-    items = [ToRead(p, p.name, data=p.read_bytes()) for p in paths]
+    items = [ToRead(p, p.name, data=p.read_bytes(), reader=reader_fingerprint()) for p in paths]
     remote_batch = check_read([read_to_read(item) for item in items])
     local_batch = validate_batch(paths)
     remote, local = remote_batch.results, local_batch.results
@@ -255,6 +256,39 @@ def test_a_batch_that_fails_or_hangs_on_dask_is_read_here_each_file_on_its_own(
     assert [r.accepted for r, _ in got] == [True, True, True, True, False]
     # each batch may take its files' time one by one
     assert [f.timeouts for f in futures] == [[14.0], [14.0], [7.0]]
+
+
+def test_a_worker_running_other_code_refuses_its_batch_which_is_read_here(
+    tmp_path, monkeypatch, caplog
+):
+    from prefect.states import Failed
+
+    from flows.nightly import gathered, read_batch
+    from transforms.validation import validate
+
+    paths = [Book().write(tmp_path / "a.xlsx"), _bad_book().write(tmp_path / "bad.xlsx")]
+    batches = pipeline.reading_batches(Settings(home=tmp_path), paths, [p.name for p in paths], 2)
+    # the host stamps every file with the fingerprint of its own code and registry data
+    assert {item.reader for batch in batches for item in batch} == {validate.reader_fingerprint()}
+    assert read_to_read(batches[0][0]) == read_file(paths[0], paths[0].name)
+    # a worker left running another checkout (its fingerprint differs) refuses the file
+    monkeypatch.setattr(validate, "reader_fingerprint", lambda: "0" * 64)
+    with pytest.raises(validate.OtherReader, match="restart it from the host's checkout"):
+        read_to_read(batches[0][0])
+    # as does a file from a host too old to send a fingerprint
+    with pytest.raises(validate.OtherReader, match="the host's none"):
+        read_to_read(ToRead(paths[0], paths[0].name, data=paths[0].read_bytes()))
+    # ... at once: a retry would be refused again
+    retry = read_batch.retry_condition_fn
+    assert retry is not None
+    assert not retry(read_batch, None, Failed(data=validate.OtherReader("other code")))
+    assert retry(read_batch, None, Failed(data=OSError("connection reset")))
+    # and the run reads that batch here, saying why
+    refused = validate.OtherReader("this reader runs other code or registry data")
+    with caplog.at_level("WARNING"):
+        got = gathered(batches, [_Future(error=refused), _Future(error=refused)])
+    assert [r for r, _ in got] == [r for r, _ in read_files([(p, p.name) for p in paths], 1)]
+    assert "OtherReader: this reader runs other code or registry data" in caplog.text
 
 
 _DIES_ON_DASK = "dies-on-dask.xlsx"

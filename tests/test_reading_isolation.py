@@ -95,6 +95,21 @@ def test_a_reader_that_aborts_out_of_memory_in_native_code_is_told_from_a_crash(
     assert out[0::2] == ["A", "B"]
 
 
+def test_a_worker_that_cannot_be_started_leaves_nothing_open(monkeypatch):
+    from multiprocessing import process
+
+    def fails(self: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")  # fork under a process limit
+
+    pool = workers.Pool(fn=_behave, on_failure=lambda item, failure: failure, workers=2)
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(process.BaseProcess, "start", fails)
+    for _ in range(5):
+        with pytest.raises(OSError):
+            pool.map(["a", "b"])
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
 def _wait_for(path: str) -> str:
     """A reader that answers once the caller has written a file (module level, as above)."""
     deadline = time.monotonic() + 10

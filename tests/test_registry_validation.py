@@ -86,6 +86,23 @@ def test_warnings_against_the_chosen_version_name_it(tmp_path):
     assert all("2021-02 registry" in i.message for i in result.issues)
 
 
+def test_on_one_row_the_row_checks_come_before_the_comparison_with_the_registry(tmp_path):
+    # the order a district reads in its feedback: what is wrong with the row's values,
+    # then how the row compares with the registry (as before that comparison moved into
+    # the readers)
+    book = Book()
+    book.rows[0]["commune_name"] = "Xã Sai Tên Hoàn Toàn"
+    book.rows[0]["villages_safe"] = 99  # more than the villages in total
+    book.rows[1]["commune_code"] = book.rows[2]["commune_code"]  # a duplicate, and wrong name
+    del book.rows[3]
+    result = check(book, tmp_path)
+    by_row: dict[int | None, list[str]] = {}
+    for issue in result.issues:
+        by_row.setdefault(issue.row, []).append(issue.rule)
+    assert by_row[4] == ["safe_exceeds_total", "commune_name_mismatch"]
+    assert by_row[5] == ["commune_duplicate", "commune_name_mismatch"]
+
+
 def test_a_district_gone_in_2025_is_accepted_for_2021(tmp_path):
     # Huyện Đông Sơn (405) merged into Thanh Hóa city in 2025
     assert "405" not in rv.load_versions()["2025-01"].registry.district_by_code

@@ -48,6 +48,7 @@ from transforms.validation.validate import (
     ToRead,
     Validated,
     prepare_readers,
+    reader_fingerprint,
     validate_batch,
 )
 from transforms.warehouse.connection import connect
@@ -275,9 +276,11 @@ def reading_batches(
 
 def _to_read(settings: Settings, path: Path, name: str) -> ToRead:
     shared = settings.shared_path
+    reader = reader_fingerprint()
     if shared is not None and path.is_relative_to(settings.archive):
-        return ToRead(path, name, shared=shared / path.relative_to(settings.archive))
-    return ToRead(path, name, data=path.read_bytes())
+        relative = path.relative_to(settings.archive)
+        return ToRead(path, name, shared=shared / relative, reader=reader)
+    return ToRead(path, name, data=path.read_bytes(), reader=reader)
 
 
 def commit_batch(

@@ -12,6 +12,9 @@ dominates at district size), then splits failures back per file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import importlib.metadata
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -176,17 +179,52 @@ class ToRead:
 
     Either its content travels (`data`), or the reader opens it on a folder it
     shares with the sender (`shared`, the path as the reader sees it). `path` is
-    the file as the sender knows it; the result carries it back.
+    the file as the sender knows it; the result carries it back. `reader` is the
+    sender's reader_fingerprint(): a reader whose own differs (or a sender giving none)
+    refuses the file.
     """
 
     path: Path
     name: str
     data: bytes | None = None
     shared: Path | None = None
+    reader: str | None = None
+
+
+class OtherReader(RuntimeError):
+    """A reader on another host runs other code or registry data than the sender."""
+
+
+@functools.cache
+def reader_fingerprint() -> str:
+    """Return a digest of what a read result depends on besides the file: this project's
+    code and registry data (transforms/, rulesets/) and the spreadsheet reader's release.
+
+    A Dask worker keeps the code it started with: one left running an older checkout
+    would judge files by other rules (or check a file's communes twice, or never) and
+    send back results that look like any other.
+    """
+    digest = hashlib.sha256(importlib.metadata.version("python-calamine").encode())
+    root = Path(__file__).resolve().parents[2]
+    for folder in ("transforms", "rulesets"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def read_to_read(item: ToRead) -> ReadFile:
-    """Return the read result of one file sent to a reader, with the sender's path."""
+    """Return the read result of one file sent to a reader, with the sender's path; raise
+    OtherReader when this reader's code or data differ from the sender's."""
+    if item.reader != reader_fingerprint():
+        # a host of a release before fingerprints sends none
+        host = item.reader[:12] if item.reader else "none"
+        raise OtherReader(
+            f"this reader runs other code or registry data than the flow's host "
+            f"(fingerprint {reader_fingerprint()[:12]}, the host's {host}): "
+            "restart it from the host's checkout"
+        )
     if item.data is not None:
         return read_bytes(item.name, item.data, item.path)
     result, parsed = safe_read_file(item.shared or item.path, item.name)
@@ -380,7 +418,15 @@ def _check_all(read: Sequence[ReadFile]) -> Validated:
     }
     for result in results:
         rank = {None: 0, result.sheets.get("communes"): 2, result.sheets.get("models"): 3}
-        result.issues.sort(key=lambda issue: (rank.get(issue.sheet, 1), issue.row or 0))
+        # on one row, what is wrong with its values before how it compares with the
+        # registry (the readers add the comparison before the batch checks run)
+        result.issues.sort(
+            key=lambda issue: (
+                rank.get(issue.sheet, 1),
+                issue.row or 0,
+                issue.rule in _COVERAGE_RULES,
+            )
+        )
     return Validated(results, BatchRows(frames["communes"], frames["models"]))
 
 
@@ -664,6 +710,10 @@ def _issue_for(
         version=shown,
         later=later,
     )
+
+
+# the rules _check_coverage gives
+_COVERAGE_RULES = frozenset({"communes_empty", "commune_not_listed", "commune_name_mismatch"})
 
 
 def _check_coverage(result: FileResult, parsed: ParsedTable) -> list[Issue]:

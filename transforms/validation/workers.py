@@ -31,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing import reduction
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from typing import Any, Generic, TypeVar
@@ -140,19 +141,22 @@ def _serve(
     conn: Connection,
     fn: Callable[[Any], Any],
     memory_bytes: int,
-    stderr: str,
     requester: tuple[int, str | None],
     progress: Any,
 ) -> None:
-    """A worker: read batches of (index, item) from the pipe, send back for each batch
-    ([(index, kind, value), ...], peak RSS). `progress` (shared memory) holds the index
-    being read and when it started, so the parent knows which file a dying worker held."""
+    """A worker: take its stderr from the pipe, then read batches of (index, item) from it,
+    send back for each batch ([(index, kind, value), ...], peak RSS). `progress` (shared
+    memory) holds the index being read and when it started, so the parent knows which file
+    a dying worker held."""
     die_with_parent()
     threading.Thread(target=_exit_with, args=requester, daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
     # what native code prints as it dies ("memory allocation of N bytes failed") is
     # kept for the parent to read, not shown to a person
-    fd = os.open(stderr, os.O_WRONLY | os.O_APPEND)
+    try:
+        fd = reduction.recv_handle(conn)
+    except (EOFError, OSError):
+        return  # the parent is gone before the worker started
     os.dup2(fd, 2)
     os.close(fd)
     _limit_memory(memory_bytes)
@@ -227,23 +231,32 @@ def prepare(files: int, threads: bool | None = None) -> None:
 
 class _Worker:
     def __init__(self, ctx: BaseContext, fn: Callable[[Any], Any], limits: Limits) -> None:
-        # The worker's stderr goes to a file without a name: a run killed at any moment
-        # leaves none behind in the temporary folder. The worker opens it through this
-        # process's descriptor (/proc), which is open until the worker is stopped.
+        # The worker's stderr is a file without a name, so that a run killed at any moment
+        # leaves none behind in the temporary folder: this process keeps it open, and
+        # hands the worker its descriptor over the pipe (under fork and forkserver alike).
         self.stderr, path = tempfile.mkstemp(prefix="ntm-reader-", suffix=".log")
         os.unlink(path)
-        stderr = f"/proc/{os.getpid()}/fd/{self.stderr}"
-        self.conn, child = ctx.Pipe()
-        # the index being read (-1: none) and since when (time.monotonic, system-wide)
-        self.progress = ctx.RawArray("d", [-1.0, 0.0])  # type: ignore[attr-defined]
-        requester = (os.getpid(), _started(os.getpid()))
-        self.proc = ctx.Process(  # type: ignore[attr-defined]
-            target=_serve,
-            args=(child, fn, limits.memory_bytes, stderr, requester, self.progress),
-            daemon=True,
-        )
-        self.proc.start()
-        child.close()
+        ends: tuple[Connection, ...] = ()
+        try:
+            self.conn, child = ends = ctx.Pipe()
+            # the index being read (-1: none) and since when (time.monotonic, system-wide)
+            self.progress = ctx.RawArray("d", [-1.0, 0.0])  # type: ignore[attr-defined]
+            requester = (os.getpid(), _started(os.getpid()))
+            self.proc = ctx.Process(  # type: ignore[attr-defined]
+                target=_serve,
+                args=(child, fn, limits.memory_bytes, requester, self.progress),
+                daemon=True,
+            )
+            self.proc.start()
+            child.close()
+        except BaseException:  # no worker: nothing of it stays open
+            os.close(self.stderr)
+            for end in ends:
+                end.close()
+            raise
+        # a worker dead already is seen by the pool, as one that died starting
+        with contextlib.suppress(OSError):
+            reduction.send_handle(self.conn, self.stderr, self.proc.pid)
         self.queue: deque[int] = deque()  # indexes sent and not answered, in order
         self.batches = 0  # batches sent and not answered
         self.since = time.monotonic()  # when it last answered or was given work while idle
