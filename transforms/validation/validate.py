@@ -195,6 +195,9 @@ class OtherReader(RuntimeError):
     """A reader on another host runs other code or registry data than the sender."""
 
 
+_SOURCE_SUFFIXES = frozenset({".py", ".toml", ".json", ".csv", ".gz"})
+
+
 @functools.cache
 def reader_fingerprint() -> str:
     """Return a digest of what a read result depends on besides the file: this project's
@@ -208,7 +211,8 @@ def reader_fingerprint() -> str:
     root = Path(__file__).resolve().parents[2]
     for folder in ("transforms", "rulesets"):
         for path in sorted((root / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
+            # what a checkout holds there: not bytecode, not an editor's backup
+            if path.suffix in _SOURCE_SUFFIXES and "__pycache__" not in path.parts:
                 digest.update(path.relative_to(root).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
