@@ -192,7 +192,8 @@ class ToRead:
 
 
 class OtherReader(RuntimeError):
-    """A reader on another host runs other code or registry data than the sender."""
+    """A reader on another host runs other code, registry data or python-calamine than the
+    sender."""
 
 
 _SOURCE_SUFFIXES = frozenset({".py", ".toml", ".json", ".csv", ".gz"})
@@ -225,8 +226,8 @@ def read_to_read(item: ToRead) -> ReadFile:
         # a host of a release before fingerprints sends none
         host = item.reader[:12] if item.reader else "none"
         raise OtherReader(
-            f"this reader runs other code or registry data than the flow's host "
-            f"(fingerprint {reader_fingerprint()[:12]}, the host's {host}): "
+            "this reader runs other code, registry data or python-calamine than the flow's "
+            f"host (fingerprint {reader_fingerprint()[:12]}, the host's {host}): "
             "restart it from the host's checkout"
         )
     if item.data is not None:
