@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -273,6 +274,39 @@ def scenario(name: str, repeat: int, env: dict[str, str], work: Path) -> list[di
     return runs
 
 
+def measure_steps(home: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """Return the steps of a national year run one after another in a fresh process
+    (bench/steps.py): each step's name, wall and CPU seconds."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.steps", str(home)],
+        cwd=HERE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"steps failed:\n{done.stderr[-3000:]}")
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def print_steps(steps: list[dict[str, Any]], seconds: float, busy: float) -> None:
+    """Print where a national year's work goes, against what (a) took and kept busy."""
+    from bench.steps import bound
+
+    cores = os.cpu_count() or 1
+    print("   where (a)'s work goes: its steps one after another in one process")
+    print(f"     {'step':<40} {'runs in (a)':<15} {'wall s':>7} {'CPU s':>7}")
+    for s in steps:
+        print(f"     {s['step']:<40} {s['runs']:<15} {s['seconds']:>7.2f} {s['cpu']:>7.2f}")
+    wall, cpu = sum(s["seconds"] for s in steps), sum(s["cpu"] for s in steps)
+    print(f"     {'in all':<56} {wall:>7.2f} {cpu:>7.2f}")
+    print(
+        f"   their order bounds (a) at {bound(steps, cores):.2f} s on {cores} cores"
+        f" ((a) took {seconds:.2f} s, {busy:.1f} core-seconds busy)"
+    )
+
+
 def work_floor(seconds: float, busy: float, baseline: float, plain_busy: float | None) -> str:
     """Return, in words, the CPU work of (a) against the time the baseline ratio asks for.
 
@@ -337,6 +371,7 @@ def main() -> None:
     )
     results: dict[str, tuple[float, float, float, int]] = {}
     busy: dict[str, float] = {}  # median core-seconds the machine was busy during a run
+    steps: list[dict[str, Any]] = []  # (a)'s steps one after another (bench/steps.py)
     sizes: dict[str, tuple[int, int]] = {}
     order = scenarios(args.only)
     # (e) needs no orchestrator: measured before the Prefect server starts, whose
@@ -373,6 +408,8 @@ def main() -> None:
                 f"  baseline (a): {results['baseline'][0]:.2f} s"
                 f" ({busy['baseline']:.1f} core-seconds busy)"
             )
+        if "a" in results:
+            steps = measure_steps(work / "steps", env)
     shutil.rmtree(work, ignore_errors=True)
 
     print()
@@ -402,6 +439,8 @@ def main() -> None:
             f"{base:.2f} s, ratio {base / a:.1f}x (target >= {BASELINE_RATIO:.0f}x)  {verdict}"
         )
         print(work_floor(a, busy["a"], base, busy.get("plain")))
+    if steps and "a" in results:
+        print_steps(steps, results["a"][0], busy["a"])
     if "dask" in results:
         seconds, rss = results["dask"][:2]
         label = f"(a) on a local Dask cluster, {DASK_WORKERS} worker processes x 1 thread"
