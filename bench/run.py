@@ -153,6 +153,9 @@ def child(op: str, home: Path) -> None:
         def run() -> object:
             return run_by_hand(nightly, home=str(home))
 
+    # the machine's speed right now: the same machine has run the same code half again as
+    # slowly from one minute to the next, so each scenario says how fast it was then
+    speed = calibration(runs=3)
     started, wall_started, ticks = time.perf_counter(), time.time(), cpu_jiffies()
     counts = run()
     seconds = time.perf_counter() - started
@@ -175,6 +178,7 @@ def child(op: str, home: Path) -> None:
             {
                 "seconds": seconds,
                 "busy_core_seconds": busy / hz,
+                "calibration_seconds": speed,
                 "idle_core_seconds": idle / hz,
                 "reports_seconds": reports,
                 "reports": sum(f.suffix == ".html" for f in written),
@@ -204,6 +208,7 @@ def measure(op: str, home: Path, env: dict[str, str]) -> dict[str, float]:
 
 def measure_validate(path: Path) -> dict[str, float]:
     ntm = str(Path(sys.executable).with_name("ntm"))
+    speed = calibration(runs=3)  # as for the other scenarios (see child)
     started = time.perf_counter()
     done = subprocess.run(
         ["/usr/bin/time", "-f", "%M", ntm, "validate", str(path)],
@@ -215,7 +220,7 @@ def measure_validate(path: Path) -> dict[str, float]:
     if done.returncode not in (0, 1):
         raise RuntimeError(done.stderr)
     peak_kb = float(done.stderr.strip().splitlines()[-1])
-    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024}
+    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "calibration_seconds": speed}
 
 
 def calibration(runs: int = 5) -> float:
@@ -371,6 +376,7 @@ def main() -> None:
     )
     results: dict[str, tuple[float, float, float, int]] = {}
     busy: dict[str, float] = {}  # median core-seconds the machine was busy during a run
+    speed: dict[str, float] = {}  # median calibration just before each run of a scenario
     steps: list[dict[str, Any]] = []  # (a)'s steps one after another (bench/steps.py)
     sizes: dict[str, tuple[int, int]] = {}
     order = scenarios(args.only)
@@ -379,7 +385,11 @@ def main() -> None:
     if "e" in order:
         runs = scenario("e", args.repeat, dict(os.environ), work)
         results["e"] = summarise(runs)
-        print(f"  e: median {results['e'][0]:.2f} s, peak RSS {results['e'][1]:.0f} MB")
+        calibrated = statistics.median(r["calibration_seconds"] for r in runs)
+        print(
+            f"  e: median {results['e'][0]:.2f} s (calibration {calibrated:.3f} s),"
+            f" peak RSS {results['e'][1]:.0f} MB"
+        )
     with local_server(work / "prefect", work / "server.log") as env:
         # (a) as plain functions right after (a) itself: their difference is orchestration
         named = [n for n in order if n != "e"]
@@ -390,13 +400,14 @@ def main() -> None:
             results[name] = summarise(runs)
             sizes[name] = reports_size(runs)
             busy[name] = statistics.median(r["busy_core_seconds"] for r in runs)
+            speed[name] = statistics.median(r["calibration_seconds"] for r in runs)
             seconds, rss, rep_s, reps = results[name]
             workers = f" on {DASK_WORKERS} Dask workers" if name == "dask" else ""
             # worker processes the run waited for (the Dask workers; not the forkserver pool's)
             worker_mb = max(r.get("worker_peak_rss_mb", 0.0) for r in runs)
             print(
-                f"  {name}: median {seconds:.2f} s{workers} ({busy[name]:.1f} core-seconds busy),"
-                f" peak RSS {rss:.0f} MB"
+                f"  {name}: median {seconds:.2f} s{workers} ({busy[name]:.1f} core-seconds busy,"
+                f" calibration {speed[name]:.3f} s), peak RSS {rss:.0f} MB"
                 f"{f' (largest worker {worker_mb:.0f} MB)' if worker_mb else ''}"
                 f"{f'; then {reps} province reports in {rep_s:.1f} s' if reps else ''}"
             )
@@ -404,9 +415,11 @@ def main() -> None:
             runs = scenario("baseline", 1, env, work)
             results["baseline"] = summarise(runs)
             busy["baseline"] = runs[0]["busy_core_seconds"]
+            speed["baseline"] = runs[0]["calibration_seconds"]
             print(
                 f"  baseline (a): {results['baseline'][0]:.2f} s"
-                f" ({busy['baseline']:.1f} core-seconds busy)"
+                f" ({busy['baseline']:.1f} core-seconds busy,"
+                f" calibration {speed['baseline']:.3f} s)"
             )
         if "a" in results:
             steps = measure_steps(work / "steps", env)
@@ -439,6 +452,10 @@ def main() -> None:
             f"{base:.2f} s, ratio {base / a:.1f}x (target >= {BASELINE_RATIO:.0f}x)  {verdict}"
         )
         print(work_floor(a, busy["a"], base, busy.get("plain")))
+        print(
+            f"   the machine's calibration just before (a): {speed['a']:.3f} s,"
+            f" before the baseline: {speed['baseline']:.3f} s (lower is faster)"
+        )
     if steps and "a" in results:
         print_steps(steps, results["a"][0], busy["a"])
     if "dask" in results:
