@@ -10,6 +10,10 @@ cost is printed as their difference. The naive baseline (bench/baseline.py) runs
 the same session for the ratio. Scenario `dask` (run last, only when --only names it)
 is (a) with reading fanned out over a local Dask cluster. The province reports of
 (a), one national year, are also timed on their own and their total size printed.
+Each scenario also gives the core-seconds the machine was busy during its runs and its
+speed just before each run (a pure-Python calibration); right after (a), its steps run one
+after another in one process (bench/steps.py), to show where the work goes and the least
+wall time the steps' order allows.
 """
 
 from __future__ import annotations
