@@ -105,6 +105,20 @@ def prepare_name_matching() -> None:
                 _matching_forms(name)
 
 
+def prepare_for_readers() -> None:
+    """Build now what a reader looks up in every version (units by code, by district, name
+    forms): once in the readers' forkserver, whose workers share it (preload.py)."""
+    for version in load_versions().values():
+        for lookup in (
+            "province_names",
+            "district_by_code",
+            "commune_by_code",
+            "communes_by_district",
+        ):
+            getattr(version.registry, lookup)
+    prepare_name_matching()
+
+
 def same_name(a: str, b: str) -> bool:
     """Return whether two registry names (of two versions) are the same: bare names equal."""
     return _bare_key(a) == _bare_key(b)

@@ -14,15 +14,7 @@ from transforms.reference.ruleset import last_covered_year  # noqa: E402
 from transforms.validation import validate  # noqa: E402, F401  (the reader and its libraries)
 
 # and the lookups a reader builds from them on first use: built here, once for all workers
-for _version in rv.load_versions().values():
-    for _lookup in (
-        "province_names",
-        "district_by_code",
-        "commune_by_code",
-        "communes_by_district",
-    ):
-        getattr(_version.registry, _lookup)
-rv.prepare_name_matching()
+rv.prepare_for_readers()
 last_covered_year()
 # everything above lives as long as the forkserver and its workers
 collect_less_often(freeze=True)
