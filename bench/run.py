@@ -106,17 +106,16 @@ def resubmission(home: Path) -> None:
 # --- child: one measured operation in a fresh process ------------------------------------
 
 
-def cpu_jiffies() -> tuple[int, int]:
-    """Return the machine's (busy, idle) clock ticks since boot, every core summed.
+def busy_ticks() -> int:
+    """Return the clock ticks the machine's cores have been busy since boot, all summed.
 
     Read system-wide, not per process: a run's work is spread over the readers (children
     of the forkserver, not of the measured process), DuckDB's threads and, for a flow, the
     Prefect server; on a machine doing nothing else the busy ticks over a run are its work.
     """
     with open("/proc/stat") as fh:
-        ticks = [int(t) for t in fh.readline().split()[1:8]]
-    idle = ticks[3] + ticks[4]  # idle and iowait
-    return sum(ticks) - idle, idle
+        user, nice, system, idle, iowait, irq, softirq = map(int, fh.readline().split()[1:8])
+    return user + nice + system + irq + softirq
 
 
 def child(op: str, home: Path) -> None:
@@ -161,11 +160,10 @@ def child(op: str, home: Path) -> None:
     # the machine's speed right now: the same machine has run the same code half again as
     # slowly from one minute to the next, so each scenario says how fast it was then
     speed = calibration(runs=3)
-    started, wall_started, ticks = time.perf_counter(), time.time(), cpu_jiffies()
+    started, wall_started, ticks = time.perf_counter(), time.time(), busy_ticks()
     counts = run()
     seconds = time.perf_counter() - started
-    busy, idle = (after - before for after, before in zip(cpu_jiffies(), ticks, strict=True))
-    hz = os.sysconf("SC_CLK_TCK")
+    busy = (busy_ticks() - ticks) / os.sysconf("SC_CLK_TCK")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the largest of the child processes the run started and waited for
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -182,9 +180,8 @@ def child(op: str, home: Path) -> None:
         json.dumps(
             {
                 "seconds": seconds,
-                "busy_core_seconds": busy / hz,
+                "busy_core_seconds": busy,
                 "calibration_seconds": speed,
-                "idle_core_seconds": idle / hz,
                 "reports_seconds": reports,
                 "reports": sum(f.suffix == ".html" for f in written),
                 "reports_files": len(written),

@@ -1,10 +1,11 @@
 """Where one national year's work goes: the nightly sequence's steps one after another.
 
-`make bench` runs this once beside scenario (a): every step of `transforms.pipeline.nightly`
-on the same 696 files, called in this one process with no thread, pool or orchestrator
-(each file read by `read_file`, as a reader process reads it), with the wall and CPU time
-of each. Their sum is the work that the run spreads over the cores; what (a) costs beyond
-it is the price of spreading it (processes, pipes, threads waiting for the GIL, Prefect).
+`make bench` runs this right after scenario (a): every step of `transforms.pipeline.nightly`
+on the same 696 files, called in one process set up as a run's, with no thread, pool or
+orchestrator (each file read by `read_file`, as a reader process reads it), with the wall
+and CPU time of each. Their sum is the work that the run spreads over the cores; what (a)
+costs beyond it is the price of spreading it (processes, pipes, threads waiting for the
+GIL, Prefect). `bound` adds the steps up as the run orders them.
 
 `python -m bench.steps HOME` fills HOME's inbox with the national year and prints the
 steps as JSON lines.
@@ -23,27 +24,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import schemas.communes  # noqa: F401  (imported before the clock starts, as in a run)
-import schemas.models  # noqa: F401
-from ntm.settings import Settings
-from transforms import pipeline
-from transforms.reference import versions as rv
-from transforms.validation.validate import check_read, read_file
-from transforms.warehouse.connection import connect
-from transforms.warehouse.duck import cursor_of, transaction
-from transforms.warehouse.ledger import record_batch
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 # How `pipeline.nightly` runs each step, for the bound its order sets on a run's wall time:
 # alone (nothing else runs meanwhile), over the cores (the readers, with the opening of the
 # warehouse beside them), beside the publishing (the feedback and the reports, in the
 # main thread while the publishing runs in another), or the publishing itself.
 ALONE, SPREAD, BESIDE, PUBLISHING = "alone", "over the cores", "beside", "publishing"
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 @contextmanager
@@ -67,12 +57,20 @@ def bound(steps: list[dict[str, Any]], cores: int) -> float:
 
 
 def national_steps(home: Path) -> list[dict[str, Any]]:
-    """Return each step's name, wall and CPU seconds for the inbox of `home`."""
-    # what the readers' forkserver holds before a run (preload.py)
-    for version in rv.load_versions().values():
-        for lookup in ("province_names", "district_by_code", "commune_by_code"):
-            getattr(version.registry, lookup)
-    rv.prepare_name_matching()
+    """Return each step's name, how the run runs it, and its wall and CPU seconds, for the
+    inbox of `home`."""
+    # imported here, after the caller set the process up as a run's (see __main__), and
+    # before the clock starts, as in a run
+    import schemas.communes  # noqa: F401
+    import schemas.models  # noqa: F401
+    from ntm.settings import Settings
+    from transforms import pipeline
+    from transforms.reference.versions import prepare_for_readers
+    from transforms.validation.validate import check_read, read_file
+    from transforms.warehouse.connection import connect
+    from transforms.warehouse.duck import cursor_of
+
+    prepare_for_readers()  # what the readers' forkserver holds before a run
     settings = Settings.from_env(str(home))
     settings.ensure()
     steps: list[dict[str, Any]] = []
@@ -85,14 +83,9 @@ def national_steps(home: Path) -> list[dict[str, Any]]:
         read = [read_file(r.archive_path, r.name) for r in received]
     with step("check the batch (pandera)", ALONE):
         validated = check_read(read)
-    run = pipeline.RunStart.now("steps", "nightly")
-    with transaction(con):
-        with step("record the batch (ledger, rows)", ALONE):
-            outcome = record_batch(con, received, validated, run.run_id)
-        with step("rebuild the marts", ALONE):
-            pipeline.recompute(con, outcome.changed)
-        summary = pipeline._completed(run, outcome.submissions, outcome.changed)
-        pipeline.record_run(con, summary)
+    with step("record the batch, rebuild the marts", ALONE):
+        run = pipeline.RunStart.now("steps", "nightly")
+        summary = pipeline.commit_batch(con, received, validated, run)
     with step("write the feedback workbooks", BESIDE):
         pipeline.write_feedback_for(settings, received, validated.results, summary.submissions)
     with step("write the province reports", BESIDE):
@@ -104,6 +97,12 @@ def national_steps(home: Path) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
+    # the process as `ntm` sets up a run's, before pandera loads (bench.run's child does too)
+    from transforms.collector import collect_less_often
+    from transforms.validation.extras import set_up_pipeline_process
+
+    collect_less_often()
+    set_up_pipeline_process()
     from bench.run import fill_inbox
 
     os.environ["NTM_SETTLE_SECONDS"] = "0"  # the files were just copied in: take them now

@@ -7,17 +7,15 @@ from pathlib import Path
 
 from pytest import MonkeyPatch
 
-from bench.run import BASELINE_RATIO, cpu_jiffies, work_floor
+from bench.run import BASELINE_RATIO, busy_ticks, work_floor
 from bench.steps import ALONE, BESIDE, PUBLISHING, SPREAD, bound, national_steps
 from transforms.demo.generate import generate_district_files
 
 
-def test_busy_and_idle_ticks_only_grow_while_the_machine_works() -> None:
-    before = cpu_jiffies()
-    sum(i * i for i in range(2_000_000))  # some work on one core
-    after = cpu_jiffies()
-    assert all(a >= b for a, b in zip(after, before, strict=True))
-    assert after[0] > before[0]
+def test_the_busy_ticks_grow_while_the_machine_works() -> None:
+    before = busy_ticks()
+    sum(i * i for i in range(2_000_000))  # some work on one core, tens of ticks
+    assert busy_ticks() > before
 
 
 def test_work_floor_says_when_the_work_alone_rules_out_the_ratio() -> None:
@@ -55,11 +53,13 @@ def test_every_step_of_a_small_run_is_timed(tmp_path: Path, monkeypatch: MonkeyP
         "open a new warehouse",
         "read every file",
         "check the batch",
-        "record the batch",
-        "rebuild the marts",
+        "record the batch, rebuild the marts",
         "write the feedback workbooks",
         "write the province reports",
         "publish",
+    ]
+    assert [s["runs"] for s in steps] == [ALONE, SPREAD, SPREAD, ALONE, ALONE] + [BESIDE] * 2 + [
+        PUBLISHING
     ]
     assert all(s["seconds"] > 0 and s["cpu"] >= 0 for s in steps)
     # the run was real: both files recorded, the marts and a province report written
