@@ -193,10 +193,12 @@ def child(op: str, home: Path) -> None:
     )
 
 
-def measure(op: str, home: Path, env: dict[str, str]) -> dict[str, float]:
+def _python_module(args: list[str], env: dict[str, str], what: str) -> str:
+    """Return what `python -m <args>` printed, run in a fresh process; raise with the end of
+    its error output when it failed."""
     done = subprocess.run(
         # run as a module from the project root: `bench` imports by its name, like every package
-        [sys.executable, "-m", "bench.run", "_child", op, str(home)],
+        [sys.executable, "-m", *args],
         cwd=HERE.parent,
         env=env,
         capture_output=True,
@@ -204,8 +206,13 @@ def measure(op: str, home: Path, env: dict[str, str]) -> dict[str, float]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"{op} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def measure(op: str, home: Path, env: dict[str, str]) -> dict[str, float]:
+    out = _python_module(["bench.run", "_child", op, str(home)], env, op)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def measure_validate(path: Path) -> dict[str, float]:
@@ -284,17 +291,8 @@ def scenario(name: str, repeat: int, env: dict[str, str], work: Path) -> list[di
 def measure_steps(home: Path, env: dict[str, str]) -> list[dict[str, Any]]:
     """Return the steps of a national year run one after another in a fresh process
     (bench/steps.py): each step's name, wall and CPU seconds."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.steps", str(home)],
-        cwd=HERE.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"steps failed:\n{done.stderr[-3000:]}")
-    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    out = _python_module(["bench.steps", str(home)], env, "steps")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 def print_steps(steps: list[dict[str, Any]], seconds: float, busy: float) -> None:
