@@ -330,6 +330,11 @@ def work_floor(seconds: float, busy: float, baseline: float, plain_busy: float |
     )
 
 
+def median_of(runs: list[dict[str, float]], key: str) -> float:
+    """Return the median of one figure over a scenario's runs."""
+    return statistics.median(r[key] for r in runs)
+
+
 def summarise(runs: list[dict[str, float]]) -> tuple[float, float, float, int]:
     """Return median seconds, max peak RSS, median report seconds and report count."""
     return (
@@ -387,7 +392,7 @@ def main() -> None:
         # whose speed drifts
         runs = scenario("e", max(args.repeat, E_REPEAT), dict(os.environ), work)
         results["e"] = summarise(runs)
-        calibrated = statistics.median(r["calibration_seconds"] for r in runs)
+        calibrated = median_of(runs, "calibration_seconds")
         print(
             f"  e: median {results['e'][0]:.2f} s (calibration {calibrated:.3f} s),"
             f" peak RSS {results['e'][1]:.0f} MB"
@@ -401,8 +406,8 @@ def main() -> None:
             runs = scenario(name, args.repeat, env, work)
             results[name] = summarise(runs)
             sizes[name] = reports_size(runs)
-            busy[name] = statistics.median(r["busy_core_seconds"] for r in runs)
-            speed[name] = statistics.median(r["calibration_seconds"] for r in runs)
+            busy[name] = median_of(runs, "busy_core_seconds")
+            speed[name] = median_of(runs, "calibration_seconds")
             if name == "plain":
                 # right after (a) and its plain twin, while the machine runs as fast as then
                 steps = measure_steps(work / "steps", env)
@@ -419,8 +424,8 @@ def main() -> None:
         if not args.no_baseline and "a" in results:
             runs = scenario("baseline", 1, env, work)
             results["baseline"] = summarise(runs)
-            busy["baseline"] = runs[0]["busy_core_seconds"]
-            speed["baseline"] = runs[0]["calibration_seconds"]
+            busy["baseline"] = median_of(runs, "busy_core_seconds")
+            speed["baseline"] = median_of(runs, "calibration_seconds")
             print(
                 f"  baseline (a): {results['baseline'][0]:.2f} s"
                 f" ({busy['baseline']:.1f} core-seconds busy,"
